@@ -1,0 +1,64 @@
+# pipelinekit: every command a learner or an instructor needs.
+# `make demo` and `make test` work on a fresh machine with Python 3.11+.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+SCALE  ?= small
+
+.DEFAULT_GOAL := help
+.PHONY: help install install-dev demo test test-fast lab lint format typecheck security bench exercises contents cards clean
+
+help:  ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e '.[dev,postgres,streaming]'
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (pipelinekit)" >/dev/null
+	touch $@
+
+install: $(VENV)/.installed  ## create .venv and install pipelinekit
+
+install-dev: $(VENV)/.installed-dev  ## install pipelinekit with test, lint and notebook tools
+
+demo: install  ## the main job: generate the e-commerce data and summarise its tables
+	$(BIN)/pipelinekit generate data ecommerce --scale $(SCALE) --out data/ecommerce
+
+test: install-dev  ## run every test: library, notebooks (papermill + nbval), exercises
+	$(PY) -m pytest
+
+test-fast: install-dev  ## the tests without notebooks and services
+	$(PY) -m pytest -m "not notebooks and not services"
+
+lab: install-dev  ## Jupyter Lab on the lessons
+	$(BIN)/jupyter lab notebooks/
+
+lint: install-dev  ## ruff (lint and format check)
+	$(BIN)/ruff check pipelinekit tests benchmarks
+	$(BIN)/ruff format --check pipelinekit tests benchmarks
+
+format: install-dev  ## ruff format and autofix
+	$(BIN)/ruff format pipelinekit tests benchmarks
+	$(BIN)/ruff check --fix pipelinekit tests benchmarks
+
+typecheck: install-dev  ## mypy on the library
+	$(BIN)/mypy
+
+security: install-dev  ## bandit on the library
+	$(BIN)/bandit -q -c pyproject.toml -r pipelinekit
+
+bench: install-dev  ## speed and memory benchmarks (prints ratios)
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+cards: install  ## render datasets/*.md from the dataset cards
+	$(BIN)/pipelinekit datasets cards --out datasets
+
+clean:  ## remove generated data and caches (keeps .venv)
+	rm -rf data/ runs/ .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,18 @@
+"""pipelinekit: learn data engineering by doing it, in Jupyter.
+
+>>> import pipelinekit as pk
+>>> shop = pk.datasets.load("ecommerce", scale="tiny", seed=42)
+>>> shop.summary().loc["orders", "rows"]
+np.int64(500)
+"""
+
+from pipelinekit import datasets
+from pipelinekit.errors import PipelinekitError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "PipelinekitError",
+    "__version__",
+    "datasets",
+]

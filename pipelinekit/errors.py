@@ -136,7 +136,7 @@ class UnknownNameError(PipelinekitError, LookupError):
         options = list(options)
         close = nearest(str(name), options)
         if close:
-            hint = f"did you mean {format_list(close)}?"
+            hint = f"did you mean {'one of ' if len(close) > 1 else ''}{format_list(close)}?"
         return cls(f"Unknown {kind} '{name}'", f"one of {format_list(options)}", hint)
 
 

@@ -249,4 +249,5 @@ def _keys(frame: pd.DataFrame, rows: np.ndarray, key_columns: list[str]) -> list
 def _text(values: object) -> list[str | None] | str | None:
     if values is None or isinstance(values, str):
         return values  # type: ignore[return-value]
-    return [None if pd.isna(value) else str(value) for value in values]  # type: ignore[union-attr]
+    # Through a Series, so datetimes print as pandas shows them: "2024-01-03 12:05:51".
+    return [None if pd.isna(value) else str(value) for value in pd.Series(values)]

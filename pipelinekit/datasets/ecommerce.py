@@ -25,6 +25,7 @@ from pipelinekit.datasets.sampling import (
     ids,
     seasonal_timestamps,
     skewed_weights,
+    weighted_draws,
 )
 
 MAIN_TABLE = "orders"
@@ -128,7 +129,7 @@ def _orders(rng: np.random.Generator, n_orders: int, n_customers: int) -> pd.Dat
         yearly_growth=0.25,
     )
     ordered_at = np.sort(seasonal_timestamps(rng, n_orders, days, weights))
-    customer_id = rng.choice(n_customers, size=n_orders, p=skewed_weights(rng, n_customers, shape=0.5))
+    customer_id = weighted_draws(rng, n_orders, skewed_weights(rng, n_customers, shape=0.5))
     delay = rng.exponential(20, n_orders).astype("int64") + 1  # minutes until the warehouse sees it
     return pd.DataFrame(
         {

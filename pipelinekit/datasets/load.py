@@ -6,6 +6,8 @@ import importlib
 from types import ModuleType
 from typing import Literal
 
+import pandas as pd
+
 from pipelinekit.datasets.cards import primary_keys
 from pipelinekit.datasets.dataset import Dataset
 from pipelinekit.datasets.dirty import inject
@@ -109,10 +111,19 @@ def load(
         raise InvalidValueError(
             f"Seed {seed!r}", "a whole number >= 0", "any fixed number works, e.g. seed=42"
         )
-    tables = module.generate(size, seed=seed)
+    tables = {name: _microseconds(frame) for name, frame in module.generate(size, seed=seed).items()}
     injected = None
     if dirty:
         tables, injected = inject(
             tables, module.DIRTY_PLAN, keys=primary_keys(domain), seed=seed
         )
     return Dataset(domain, tables, scale=scale, seed=seed, injected=injected)
+
+
+def _microseconds(frame: pd.DataFrame) -> pd.DataFrame:
+    """Store every timestamp as datetime64[us]: what Parquet, DuckDB and PostgreSQL keep.
+
+    A table then reads back from any of them with exactly the dtypes it was written with.
+    """
+    datetimes = frame.select_dtypes("datetime").columns
+    return frame.astype({column: "datetime64[us]" for column in datetimes})

@@ -15,7 +15,6 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from faker import Faker
 
 __all__ = ["LOCALES", "Pools", "pools", "ascii_slug"]
 
@@ -75,6 +74,8 @@ def ascii_slug(text: str) -> str:
 @lru_cache(maxsize=8)
 def pools(seed: int) -> Pools:
     """Build (once per seed) the Faker pools every generator draws from."""
+    from faker import Faker  # imported here: it is slow to import, and only generators need it
+
     fields: dict[str, list[list[str]]] = {
         "first_names": [],
         "last_names": [],

@@ -1,0 +1,86 @@
+"""How fast is `pk.datasets.load`? Against the per-row Faker loop a learner would write.
+
+Prints the time for the e-commerce `large` scale (1M orders with their items,
+customers and products), the rate in rows per second, the same rate for a
+row-by-row Faker generator on a sample (measured in this run), their ratio and the
+peak memory. Targets (2 cores): <= 3 s for the whole dataset, >= 100x the Faker loop.
+
+Run: ``.venv/bin/python benchmarks/bench_datasets.py [--orders N] [--sample N]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import time
+from datetime import datetime
+
+from faker import Faker
+
+import pipelinekit as pk
+
+
+def faker_loop(n_orders: int, seed: int = 42) -> int:
+    """The obvious generator: one Faker call per field per row. Returns rows made."""
+    fake = Faker()
+    fake.seed_instance(seed)
+    rnd = random.Random(seed)
+    customers = [
+        {"customer_id": i, "name": fake.name(), "email": fake.email(), "city": fake.city()}
+        for i in range(1, n_orders // 4 + 1)
+    ]
+    products = [{"product_id": i, "name": fake.word(), "price": rnd.uniform(2, 300)} for i in range(1, 31)]
+    orders, items = [], []
+    for order_id in range(1, n_orders + 1):
+        orders.append(
+            {
+                "order_id": order_id,
+                "customer_id": rnd.randint(1, len(customers)),
+                "ordered_at": fake.date_time_between(datetime(2024, 1, 1), datetime(2025, 12, 31)),
+                "status": rnd.choices(["delivered", "shipped", "cancelled"], [93, 3, 4])[0],
+            }
+        )
+        for line in range(1, rnd.randint(1, 4) + 1):
+            product = rnd.choice(products)
+            items.append({"order_id": order_id, "line": line, "product_id": product["product_id"],
+                          "quantity": rnd.randint(1, 3), "unit_price": product["price"]})  # fmt: skip
+    return len(customers) + len(products) + len(orders) + len(items)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--sample", type=int, default=20_000, help="orders for the Faker loop")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    shop = pk.datasets.load("ecommerce", scale=args.orders, seed=42)
+    cold = time.perf_counter() - started
+    rows = sum(len(frame) for frame in shop.values())
+    warm_times = []
+    for _ in range(2):
+        started = time.perf_counter()
+        pk.datasets.load("ecommerce", scale=args.orders, seed=42)
+        warm_times.append(time.perf_counter() - started)
+    warm = min(warm_times)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    started = time.perf_counter()
+    faker_rows = faker_loop(args.sample)
+    faker_seconds = time.perf_counter() - started
+
+    ours, theirs = rows / cold, faker_rows / faker_seconds
+    print(f"pipelinekit: {args.orders:,} orders, {rows:,} rows in all tables")
+    print(f"  first run (Faker pools built): {cold:.2f} s   target <= 3 s   {'OK' if cold <= 3 else 'MISSED'}")
+    print(f"  warm run (pools cached):       {warm:.2f} s")
+    print(f"  rate: {ours:,.0f} rows/s")
+    print(f"per-row Faker loop: {args.sample:,} orders, {faker_rows:,} rows in {faker_seconds:.2f} s")
+    print(f"  rate: {theirs:,.0f} rows/s")
+    ratio = ours / theirs
+    print(f"ratio: {ratio:,.0f}x faster   target >= 100x   {'OK' if ratio >= 100 else 'MISSED'}")
+    print(f"peak memory (process): {peak_mb:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -8,7 +8,7 @@ PY     := $(BIN)/python
 SCALE  ?= small
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev demo test test-fast lab lint format typecheck security bench exercises contents cards clean
+.PHONY: help install install-dev demo test test-fast lab lint format typecheck security bench cards clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'

@@ -58,8 +58,8 @@ def nearest(name: str, options: Iterable[str], *, n: int = 3) -> list[str]:
 
     Examples
     --------
-    >>> nearest("amout", ["amount", "customer_id", "mount_point"])
-    ['amount', 'mount_point']
+    >>> nearest("amout", ["amount", "customer_id", "amount_eur"])
+    ['amount', 'amount_eur']
     """
     return difflib.get_close_matches(str(name), [str(o) for o in options], n=n, cutoff=0.6)
 

@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from pipelinekit.errors import InvalidValueError
+from pipelinekit.errors import InvalidValueError, UnknownNameError
 
 __all__ = ["Injection", "inject", "LOG_COLUMNS", "PROBLEMS"]
 
@@ -232,9 +232,7 @@ _APPLY: dict[str, Callable[..., Applied]] = {
 
 
 def _column(frame: pd.DataFrame, injection: Injection) -> str:
-    from pipelinekit.errors import UnknownNameError
-
-    if injection.column not in frame.columns:
+    if injection.column is None or injection.column not in frame.columns:
         raise UnknownNameError.for_name(
             injection.column, frame.columns, kind=f"column of table '{injection.table}'"
         )
@@ -248,6 +246,6 @@ def _keys(frame: pd.DataFrame, rows: np.ndarray, key_columns: list[str]) -> list
 
 def _text(values: object) -> list[str | None] | str | None:
     if values is None or isinstance(values, str):
-        return values  # type: ignore[return-value]
+        return values
     # Through a Series, so datetimes print as pandas shows them: "2024-01-03 12:05:51".
     return [None if pd.isna(value) else str(value) for value in pd.Series(values)]

@@ -77,5 +77,7 @@ def test_unwritable_folder_exits_2_and_keeps_nothing(tmp_path):
 
 
 def test_verbose_shows_the_traceback(tmp_path):
-    result = run("--verbose", "generate", "data", "ecommerce", "--scale", "huge", "--out", str(tmp_path))
+    result = run(
+        "--verbose", "generate", "data", "ecommerce", "--scale", "huge", "--out", str(tmp_path)
+    )
     assert result.returncode == 1 and "Traceback" in result.stderr

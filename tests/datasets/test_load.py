@@ -23,7 +23,9 @@ def test_tables_by_name_and_by_attribute(shop):
 
 
 def test_unknown_table_suggests_the_nearest(shop):
-    with pytest.raises(UnknownNameError, match=r"(?s)Unknown ecommerce table 'order'.*did you mean one of 'orders'"):
+    with pytest.raises(
+        UnknownNameError, match=r"(?s)Unknown ecommerce table 'order'.*did you mean one of 'orders'"
+    ):
         shop["order"]
     with pytest.raises(AttributeError, match="did you mean one of 'orders'"):
         shop.order  # noqa: B018
@@ -32,17 +34,32 @@ def test_unknown_table_suggests_the_nearest(shop):
 def test_repr_names_domain_scale_seed_and_dirtiness(shop):
     assert repr(shop).startswith("ecommerce dataset (scale='tiny', seed=42)")
     dirty = pk.datasets.load("ecommerce", scale="tiny", seed=42, dirty=True)
-    assert repr(dirty).startswith("dirty ecommerce") and "<b>dirty ecommerce</b>" in dirty._repr_html_()
+    assert (
+        repr(dirty).startswith("dirty ecommerce")
+        and "<b>dirty ecommerce</b>" in dirty._repr_html_()
+    )
     assert not shop.dirty and len(shop.injected) == 0
 
 
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"domain": "ecomerce"}, UnknownNameError, r"(?s)Unknown domain 'ecomerce'.*did you mean 'ecommerce'"),
-        ({"scale": "huge"}, UnknownNameError, r"(?s)Unknown scale 'huge'.*'tiny'.*Hint: or give a number"),
+        (
+            {"domain": "ecomerce"},
+            UnknownNameError,
+            r"(?s)Unknown domain 'ecomerce'.*did you mean 'ecommerce'",
+        ),
+        (
+            {"scale": "huge"},
+            UnknownNameError,
+            r"(?s)Unknown scale 'huge'.*'tiny'.*Hint: or give a number",
+        ),
         ({"scale": "smal"}, UnknownNameError, r"did you mean 'small'"),
-        ({"scale": -5}, InvalidValueError, r"Scale -5; expected a positive number of rows of 'orders'"),
+        (
+            {"scale": -5},
+            InvalidValueError,
+            r"Scale -5; expected a positive number of rows of 'orders'",
+        ),
         ({"scale": "-5"}, InvalidValueError, r"Scale -5"),
         ({"scale": 0}, InvalidValueError, r"Scale 0"),
         ({"scale": 2.5}, InvalidValueError, r"Scale 2.5 of type float"),
@@ -83,12 +100,16 @@ def test_write_csv_and_dirty_log(tmp_path):
 def test_write_to_an_impossible_folder_is_an_output_error(shop, tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")
-    with pytest.raises(OutputError, match=r"(?s)Cannot write to .*a_file/sub.*Hint: choose another"):
+    with pytest.raises(
+        OutputError, match=r"(?s)Cannot write to .*a_file/sub.*Hint: choose another"
+    ):
         pk.datasets.write(shop, blocker / "sub")
 
 
 def test_unknown_format(shop, tmp_path):
-    with pytest.raises(UnknownNameError, match=r"Unknown format 'xlsx'; expected one of 'parquet', 'csv'"):
+    with pytest.raises(
+        UnknownNameError, match=r"Unknown format 'xlsx'; expected one of 'parquet', 'csv'"
+    ):
         pk.datasets.write(shop, tmp_path, format="xlsx")
 
 

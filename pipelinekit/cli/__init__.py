@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from pipelinekit.cli import datasets_cards, generate
+from pipelinekit.cli import curriculum, datasets_cards, generate
 from pipelinekit.errors import PipelinekitError
 
 __all__ = ["main", "build_parser"]
@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
     generate.register(commands)
     datasets_cards.register(commands)
+    curriculum.register(commands)
     return parser
 
 

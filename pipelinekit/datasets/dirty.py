@@ -101,7 +101,7 @@ def inject(
     (1, (1, 3))
     """
     rng = np.random.default_rng(seed + 7919)
-    dirty = {name: frame.copy() for name, frame in tables.items()}
+    dirty = {name: frame.copy(deep=False) for name, frame in tables.items()}  # copy on write
     untouched = {name: np.ones(len(frame), bool) for name, frame in tables.items()}
     records: list[pd.DataFrame] = []
     for injection in plan:
@@ -213,10 +213,10 @@ def _schema_drift(frame, rows, injection, rng, tables) -> Applied:
     column = _column(frame, injection)
     renamed = injection.renamed_to or f"{column}_v2"
     original = frame[column].iloc[rows].to_numpy()
-    position = frame.columns.get_loc(column)
-    frame.insert(frame.shape[1], renamed, pd.Series(pd.NA, index=frame.index, dtype=frame[column].dtype))
-    frame.iloc[rows, frame.columns.get_loc(renamed)] = original
-    frame.iloc[rows, position] = None
+    late_batch = np.zeros(len(frame), bool)
+    late_batch[rows] = True
+    frame[renamed] = frame[column].where(late_batch)  # the new name holds the late batch ...
+    frame[column] = frame[column].mask(late_batch)  # ... and the old name is empty there
     return frame, rows, original, [f"moved to column {renamed}"] * len(rows)
 
 
@@ -248,4 +248,6 @@ def _text(values: object) -> list[str | None] | str | None:
     if values is None or isinstance(values, str):
         return values
     # Through a Series, so datetimes print as pandas shows them: "2024-01-03 12:05:51".
-    return [None if pd.isna(value) else str(value) for value in pd.Series(values)]
+    series = pd.Series(values)
+    text = series.astype(str).astype(object)
+    return text.where(series.notna(), None).tolist()

@@ -109,7 +109,7 @@ def _products(rng: np.random.Generator, n_products: int, seed: int) -> pd.DataFr
             "product_id": product_id,
             "sku": concat_strings("SKU-", np.char.zfill(product_id.astype(str), 6)),
             "name": concat_strings(np.char.capitalize(brand.astype(str)), " ", noun, " ", subcategory),
-            "category": pd.Categorical(np.array(names)[category], categories=names),
+            "category": pd.Categorical.from_codes(category, categories=names),
             "subcategory": pd.Series(subcategory, dtype="str"),
             "brand": pd.Series(np.char.capitalize(brand.astype(str)), dtype="str"),
             "price": price,
@@ -186,8 +186,13 @@ def _customers(
     drawn_first, drawn_last = pool.draw(country, rng), pool.draw(country, rng)
     customer_id = ids(n_customers)
     # Sign-up comes before the first order (customers without orders sign up any time).
+    # Orders are in time order, so a stable sort by customer puts each one's first order first.
+    customer_row = orders["customer_id"].to_numpy() - 1
+    by_customer = np.argsort(customer_row, kind="stable")
+    grouped = customer_row[by_customer]
+    starts = by_customer[np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])]
     first_order = np.full(n_customers, np.datetime64(END, "s"))
-    np.minimum.at(first_order, orders["customer_id"].to_numpy() - 1, orders["ordered_at"].to_numpy())
+    first_order[customer_row[starts]] = orders["ordered_at"].to_numpy()[starts]
     lead = rng.exponential(40 * 86_400, n_customers).astype("int64").astype("timedelta64[s]")
     signed_up_at = np.maximum(first_order - lead, np.datetime64("2023-01-01", "s"))
     return pd.DataFrame(
@@ -201,7 +206,7 @@ def _customers(
                 pool.email_domains[rng.integers(0, len(pool.email_domains), n_customers)],
             ),
             "city": pool.take("cities", pool.draw(country, rng)),
-            "country": pd.Categorical(pool.countries[country], categories=pool.countries),
+            "country": pd.Categorical.from_codes(country, categories=pool.countries),
             "birth_year": rng.normal(1984, 13, n_customers).clip(1940, 2007).astype("int64"),
             "signed_up_at": signed_up_at,
         }
@@ -228,10 +233,7 @@ def _returns(
             "order_id": line["order_id"].to_numpy(),
             "line_number": line["line_number"].to_numpy(),
             "returned_at": ordered_at + after,
-            "reason": pd.Categorical(
-                np.array(RETURN_REASONS)[rng.choice(len(RETURN_REASONS), size=n, p=[0.3, 0.15, 0.2, 0.3, 0.05])],
-                categories=RETURN_REASONS,
-            ),
+            "reason": _categorical(rng, RETURN_REASONS, [0.3, 0.15, 0.2, 0.3, 0.05], n),
             "refund_amount": np.round(value.to_numpy(), 2),
         }
     )

@@ -147,8 +147,11 @@ def concat_strings(*parts: pd.Series | np.ndarray | str) -> pd.Series:
     >>> concat_strings(pd.Series(["a", "b"]), "-", np.array([1, 2])).tolist()
     ['a-1', 'b-2']
     """
-    arrays = [
-        part if isinstance(part, str) else pc.cast(pa.array(np.asarray(part)), pa.string())
-        for part in parts
-    ]
+    arrays = [part if isinstance(part, str) else _arrow_strings(part) for part in parts]
     return pd.Series(pc.binary_join_element_wise(*arrays, ""), dtype="str")
+
+
+def _arrow_strings(values: pd.Series | np.ndarray) -> pa.Array:
+    """Values as an Arrow string array; zero-copy for pandas' Arrow-backed strings."""
+    array = pa.array(values) if isinstance(values, pd.Series) else pa.array(np.asarray(values))
+    return array if pa.types.is_string(array.type) else pc.cast(array, pa.string())

@@ -30,7 +30,9 @@ def faker_loop(n_orders: int, seed: int = 42) -> int:
         {"customer_id": i, "name": fake.name(), "email": fake.email(), "city": fake.city()}
         for i in range(1, n_orders // 4 + 1)
     ]
-    products = [{"product_id": i, "name": fake.word(), "price": rnd.uniform(2, 300)} for i in range(1, 31)]
+    products = [
+        {"product_id": i, "name": fake.word(), "price": rnd.uniform(2, 300)} for i in range(1, 31)
+    ]
     orders, items = [], []
     for order_id in range(1, n_orders + 1):
         orders.append(
@@ -43,8 +45,15 @@ def faker_loop(n_orders: int, seed: int = 42) -> int:
         )
         for line in range(1, rnd.randint(1, 4) + 1):
             product = rnd.choice(products)
-            items.append({"order_id": order_id, "line": line, "product_id": product["product_id"],
-                          "quantity": rnd.randint(1, 3), "unit_price": product["price"]})  # fmt: skip
+            items.append(
+                {
+                    "order_id": order_id,
+                    "line": line,
+                    "product_id": product["product_id"],
+                    "quantity": rnd.randint(1, 3),
+                    "unit_price": product["price"],
+                }
+            )
     return len(customers) + len(products) + len(orders) + len(items)
 
 
@@ -72,10 +81,13 @@ def main() -> None:
 
     ours, theirs = rows / cold, faker_rows / faker_seconds
     print(f"pipelinekit: {args.orders:,} orders, {rows:,} rows in all tables")
-    print(f"  first run (Faker pools built): {cold:.2f} s   target <= 3 s   {'OK' if cold <= 3 else 'MISSED'}")
+    verdict = "OK" if cold <= 3 else "MISSED"
+    print(f"  first run (Faker pools built): {cold:.2f} s   target <= 3 s   {verdict}")
     print(f"  warm run (pools cached):       {warm:.2f} s")
     print(f"  rate: {ours:,.0f} rows/s")
-    print(f"per-row Faker loop: {args.sample:,} orders, {faker_rows:,} rows in {faker_seconds:.2f} s")
+    print(
+        f"per-row Faker loop: {args.sample:,} orders, {faker_rows:,} rows in {faker_seconds:.2f} s"
+    )
     print(f"  rate: {theirs:,.0f} rows/s")
     ratio = ours / theirs
     print(f"ratio: {ratio:,.0f}x faster   target >= 100x   {'OK' if ratio >= 100 else 'MISSED'}")

@@ -6,7 +6,7 @@
 np.int64(500)
 """
 
-from pipelinekit import datasets
+from pipelinekit import datasets, grading
 from pipelinekit.errors import PipelinekitError
 
 __version__ = "0.1.0"
@@ -15,4 +15,5 @@ __all__ = [
     "PipelinekitError",
     "__version__",
     "datasets",
+    "grading",
 ]

@@ -60,6 +60,9 @@ GENERATED = (
     "<!-- Generated from curriculum.yml by `pipelinekit curriculum contents`; do not edit. -->"
 )
 TOP_FIELDS = ("tracks", "lessons")
+OPTIONAL_TOP_FIELDS = ("exercises",)
+EXERCISE_FIELDS = ("name", "title", "lesson", "minutes")
+EXERCISE_NAME = re.compile(r"^\d{2}_[a-z0-9]+(_[a-z0-9]+)*$")
 TRACK_FIELDS = ("name", "title", "folder")
 LESSON_FIELDS = ("path", "order", "track", "title", "objectives", "minutes", "prerequisites")
 
@@ -87,12 +90,24 @@ class Lesson:
 
 
 @dataclass(frozen=True)
+class ExerciseEntry:
+    """One exercise: its source is ``solutions/source/<name>.ipynb``, built by
+    ``pipelinekit exercises build`` into ``exercises/<name>.ipynb``."""
+
+    name: str
+    title: str
+    lesson: str
+    minutes: int
+
+
+@dataclass(frozen=True)
 class Curriculum:
-    """The tracks, in manifest order, and the lessons, in course order."""
+    """The tracks, in manifest order, the lessons, in course order, and the exercises."""
 
     tracks: tuple[Track, ...]
     lessons: tuple[Lesson, ...]
     source: str = MANIFEST
+    exercises: tuple[ExerciseEntry, ...] = ()
 
     def lesson(self, path: str) -> Lesson:
         """The lesson at ``path`` (relative to ``notebooks/``)."""
@@ -200,7 +215,7 @@ def parse_curriculum(data: object, *, source: str = MANIFEST) -> Curriculum:
     ...
     pipelinekit.errors.UnknownNameError: c.yml: unknown field 'lesons'; expected ...
     """
-    top = _fields(data, TOP_FIELDS, where=source, what="the manifest")
+    top = _fields(data, TOP_FIELDS, where=source, what="the manifest", optional=OPTIONAL_TOP_FIELDS)
     tracks = tuple(
         _track(entry, where=f"{source}, track {number}")
         for number, entry in enumerate(_list(top["tracks"], "tracks", where=source), start=1)
@@ -229,7 +244,35 @@ def parse_curriculum(data: object, *, source: str = MANIFEST) -> Curriculum:
                     "give the prerequisite a smaller order, or drop it",
                 )
     ordered = tuple(sorted(lessons, key=lambda lesson: lesson.order))
-    return Curriculum(tracks, ordered, source)
+    exercises = tuple(
+        _exercise(entry, order, where=f"{source}, exercise {number}")
+        for number, entry in enumerate(
+            _list(top.get("exercises", []), "exercises", where=source), 1
+        )
+    )
+    _unique([exercise.name for exercise in exercises], "exercise name", source)
+    return Curriculum(tracks, ordered, source, exercises)
+
+
+def _exercise(entry: object, lessons: dict[str, int], *, where: str) -> ExerciseEntry:
+    fields = _fields(entry, EXERCISE_FIELDS, where=where, what="an exercise")
+    name = _text(fields, "name", where)
+    if not EXERCISE_NAME.match(name):
+        raise InvalidValueError(
+            f"{where}: name '{name}'",
+            "NN_topic: two digits, '_', a lowercase topic (the source file's name without .ipynb)",
+            "e.g. 00_datasets_tour for solutions/source/00_datasets_tour.ipynb",
+        )
+    lesson = _text(fields, "lesson", where)
+    if lesson not in lessons:
+        raise UnknownNameError(
+            f"{where}: unknown lesson '{lesson}'",
+            f"the path of a lesson in the manifest: {format_list(lessons)}",
+            _did_you_mean(lesson, lessons, "name the lesson this exercise practises"),
+        )
+    return ExerciseEntry(
+        name, _text(fields, "title", where), lesson, _number(fields, "minutes", where, minimum=1)
+    )
 
 
 def check_files(curriculum: Curriculum, folder: str | Path = "notebooks") -> FileReport:
@@ -304,6 +347,12 @@ def render_contents(curriculum: Curriculum) -> str:
                 "",
                 *(f"- {objective}" for objective in lesson.objectives),
             ]
+            for exercise in (e for e in curriculum.exercises if e.lesson == lesson.path):
+                lines += [
+                    "",
+                    f"Exercise: [{exercise.title}](../exercises/{exercise.name}.ipynb) "
+                    f"({exercise.minutes} minutes, grades itself)",
+                ]
     return "\n".join(lines) + "\n"
 
 
@@ -356,8 +405,10 @@ def _lesson(entry: object, tracks: tuple[Track, ...], *, where: str) -> Lesson:
     )
 
 
-def _fields(entry: object, names: tuple[str, ...], *, where: str, what: str) -> dict[str, Any]:
-    """Check ``entry`` is a mapping with exactly the fields ``names``."""
+def _fields(
+    entry: object, names: tuple[str, ...], *, where: str, what: str, optional: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Check ``entry`` is a mapping with exactly the fields ``names`` (and maybe ``optional``)."""
     if not isinstance(entry, Mapping):
         raise InvalidValueError(
             f"{where}: {type(entry).__name__} {entry!r}",
@@ -365,11 +416,11 @@ def _fields(entry: object, names: tuple[str, ...], *, where: str, what: str) -> 
             "write one 'field: value' per line, indented under '- '",
         )
     for key in entry:
-        if key not in names:
+        if key not in names + optional:
             raise UnknownNameError(
                 f"{where}: unknown field '{key}'",
-                f"one of {format_list(names)}",
-                _did_you_mean(str(key), names, "remove it"),
+                f"one of {format_list(names + optional)}",
+                _did_you_mean(str(key), names + optional, "remove it"),
             )
     missing = [name for name in names if name not in entry]
     if missing:

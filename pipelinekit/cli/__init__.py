@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from pipelinekit.cli import curriculum, datasets_cards, generate
+from pipelinekit.cli import curriculum, datasets_cards, exercises, generate, grade
 from pipelinekit.errors import PipelinekitError
 
 __all__ = ["main", "build_parser"]
@@ -21,6 +21,8 @@ EXAMPLES = """examples:
   pipelinekit generate data ecommerce --scale small --out data/ecommerce
   pipelinekit generate data finance --scale tiny --format csv --dirty --out /tmp/finance
   pipelinekit datasets cards --out datasets
+  pipelinekit exercises build --check
+  pipelinekit grade submissions/ --out grades/
 """
 
 USAGE_ERROR = 2
@@ -48,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate.register(commands)
     datasets_cards.register(commands)
     curriculum.register(commands)
+    exercises.register(commands)
+    grade.register(commands)
     return parser
 
 

@@ -9,7 +9,7 @@ cards; ``datasets/<domain>.md`` in the repository is rendered from them by
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -22,7 +22,7 @@ __all__ = ["card", "foreign_keys", "primary_keys", "render_markdown", "CARD_DOMA
 CARD_DOMAINS = ("ecommerce", "finance", "iot")
 
 
-@lru_cache(maxsize=None)
+@cache
 def card(domain: str) -> dict[str, Any]:
     """The card of ``domain`` as a dict (read once, then cached).
 
@@ -75,7 +75,7 @@ def render_markdown(domain: str) -> str:
         "",
         spec["description"].strip(),
         "",
-        f"**Load it:** `pk.datasets.load(\"{domain}\", scale=\"small\", seed=42)`  ",
+        f'**Load it:** `pk.datasets.load("{domain}", scale="small", seed=42)`  ',
         f"**Write it:** `pipelinekit generate data {domain} --scale small --out data/{domain}`",
         "",
         "## How it was generated",
@@ -98,6 +98,8 @@ def render_markdown(domain: str) -> str:
         for column, info in table["columns"].items():
             tags = ", ".join(info.get("tags", []))
             unit = info.get("unit", "")
-            lines.append(f"| `{column}` | {info['type']} | {unit} | {info['description']} | {tags} |")
+            lines.append(
+                f"| `{column}` | {info['type']} | {unit} | {info['description']} | {tags} |"
+            )
         lines.append("")
     return "\n".join(lines)

@@ -57,7 +57,9 @@ class Dataset(Mapping[str, pd.DataFrame]):
         try:
             return self._tables[name]
         except KeyError:
-            raise UnknownNameError.for_name(name, self._tables, kind=f"{self.domain} table") from None
+            raise UnknownNameError.for_name(
+                name, self._tables, kind=f"{self.domain} table"
+            ) from None
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         if name.startswith("_"):

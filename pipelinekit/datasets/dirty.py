@@ -161,7 +161,10 @@ def _bad_emails(frame, rows, injection, rng, tables) -> Applied:
     column = _column(frame, injection)
     original = frame[column].iloc[rows].astype(str).to_numpy()
     broken = np.array(
-        [_MALFORMED[i % len(_MALFORMED)](*email.partition("@")[::2]) for i, email in enumerate(original)],
+        [
+            _MALFORMED[i % len(_MALFORMED)](*email.partition("@")[::2])
+            for i, email in enumerate(original)
+        ],
         dtype=object,
     )
     frame.iloc[rows, frame.columns.get_loc(column)] = broken

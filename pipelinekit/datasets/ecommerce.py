@@ -108,7 +108,9 @@ def _products(rng: np.random.Generator, n_products: int, seed: int) -> pd.DataFr
         {
             "product_id": product_id,
             "sku": concat_strings("SKU-", np.char.zfill(product_id.astype(str), 6)),
-            "name": concat_strings(np.char.capitalize(brand.astype(str)), " ", noun, " ", subcategory),
+            "name": concat_strings(
+                np.char.capitalize(brand.astype(str)), " ", noun, " ", subcategory
+            ),
             "category": pd.Categorical.from_codes(category, categories=names),
             "subcategory": pd.Series(subcategory, dtype="str"),
             "brand": pd.Series(np.char.capitalize(brand.astype(str)), dtype="str"),
@@ -139,7 +141,9 @@ def _orders(rng: np.random.Generator, n_orders: int, n_customers: int) -> pd.Dat
             "status": _categorical(rng, *STATUSES, n_orders),
             "channel": _categorical(rng, *CHANNELS, n_orders),
             "payment_method": _categorical(rng, *PAYMENTS, n_orders),
-            "shipping_cost": rng.choice([0.0, 3.99, 4.99, 7.99], size=n_orders, p=[0.45, 0.25, 0.2, 0.1]),
+            "shipping_cost": rng.choice(
+                [0.0, 3.99, 4.99, 7.99], size=n_orders, p=[0.45, 0.25, 0.2, 0.1]
+            ),
             "loaded_at": ordered_at + delay.astype("timedelta64[m]"),
         }
     )
@@ -157,7 +161,9 @@ def _order_items(
         rng.choice(len(products), size=len(order_row), p=popularity / popularity.sum())
     ]
     quantity = 1 + rng.geometric(0.75, len(order_row)) - 1
-    discount = rng.choice([0.0, 0.05, 0.1, 0.2, 0.3], size=len(order_row), p=[0.7, 0.1, 0.1, 0.07, 0.03])
+    discount = rng.choice(
+        [0.0, 0.05, 0.1, 0.2, 0.3], size=len(order_row), p=[0.7, 0.1, 0.1, 0.07, 0.03]
+    )
     return pd.DataFrame(
         {
             "order_id": orders["order_id"].to_numpy()[order_row],
@@ -257,7 +263,9 @@ DIRTY_PLAN = [
     Injection("duplicates", "orders", share=0.005),
     Injection("out_of_range", "order_items", column="quantity", share=0.003),
     Injection("out_of_range", "products", column="price", share=0.02),
-    Injection("orphan_keys", "orders", column="customer_id", share=0.003, parent="customers.customer_id"),
+    Injection(
+        "orphan_keys", "orders", column="customer_id", share=0.003, parent="customers.customer_id"
+    ),
     Injection("late_arrivals", "orders", column="loaded_at", share=0.01),
     Injection("schema_drift", "customers", column="city", share=0.1, renamed_to="town"),
 ]

@@ -111,12 +111,12 @@ def load(
         raise InvalidValueError(
             f"Seed {seed!r}", "a whole number >= 0", "any fixed number works, e.g. seed=42"
         )
-    tables = {name: _microseconds(frame) for name, frame in module.generate(size, seed=seed).items()}
+    tables = {
+        name: _microseconds(frame) for name, frame in module.generate(size, seed=seed).items()
+    }
     injected = None
     if dirty:
-        tables, injected = inject(
-            tables, module.DIRTY_PLAN, keys=primary_keys(domain), seed=seed
-        )
+        tables, injected = inject(tables, module.DIRTY_PLAN, keys=primary_keys(domain), seed=seed)
     return Dataset(domain, tables, scale=scale, seed=seed, injected=injected)
 
 

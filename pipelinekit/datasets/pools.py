@@ -99,7 +99,9 @@ def pools(seed: int) -> Pools:
         last_slugs=slug(np.array(fields["last_names"], dtype=object)),
         countries=np.array(list(LOCALES)),
         country_share=shares / shares.sum(),
-        email_domains=np.array(["gmail.com", "outlook.com", "yahoo.com", "proton.me", "icloud.com"]),
+        email_domains=np.array(
+            ["gmail.com", "outlook.com", "yahoo.com", "proton.me", "icloud.com"]
+        ),
         words=np.array(words),
         **{name: np.array(values, dtype=object) for name, values in fields.items()},
     )

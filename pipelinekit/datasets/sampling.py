@@ -64,7 +64,9 @@ def daily_weights(
     >>> daily_weights(days, weekday=[1, 1, 1, 1, 1, 2, 2], month=[1] * 12).round(3)
     array([0.111, 0.111, 0.111, 0.111, 0.111, 0.222, 0.222])
     """
-    weights = np.asarray(weekday, float)[days.day_of_week] * np.asarray(month, float)[days.month - 1]
+    weights = (
+        np.asarray(weekday, float)[days.day_of_week] * np.asarray(month, float)[days.month - 1]
+    )
     if peaks:
         labels = days.strftime("%m-%d")
         for label, factor in peaks.items():

@@ -11,7 +11,6 @@ Run: ``.venv/bin/python benchmarks/bench_datasets.py [--orders N] [--sample N]``
 from __future__ import annotations
 
 import argparse
-import random
 import resource
 import time
 from datetime import datetime
@@ -22,35 +21,47 @@ import pipelinekit as pk
 
 
 def faker_loop(n_orders: int, seed: int = 42) -> int:
-    """The obvious generator: one Faker call per field per row. Returns rows made."""
+    """The obvious generator, as tutorials write it: one Faker call per field per row.
+
+    Returns the number of rows made (customers, products, orders and order items).
+    """
     fake = Faker()
     fake.seed_instance(seed)
-    rnd = random.Random(seed)
+    start, end = datetime(2024, 1, 1), datetime(2025, 12, 31)
     customers = [
-        {"customer_id": i, "name": fake.name(), "email": fake.email(), "city": fake.city()}
+        {
+            "customer_id": i,
+            "first_name": fake.first_name(),
+            "last_name": fake.last_name(),
+            "email": fake.email(),
+            "city": fake.city(),
+            "signed_up_at": fake.date_time_between(start, end),
+        }
         for i in range(1, n_orders // 4 + 1)
     ]
     products = [
-        {"product_id": i, "name": fake.word(), "price": rnd.uniform(2, 300)} for i in range(1, 31)
+        {"product_id": i, "name": fake.word(), "price": fake.pyfloat(min_value=2, max_value=300)}
+        for i in range(1, n_orders // 200 + 31)
     ]
     orders, items = [], []
     for order_id in range(1, n_orders + 1):
         orders.append(
             {
                 "order_id": order_id,
-                "customer_id": rnd.randint(1, len(customers)),
-                "ordered_at": fake.date_time_between(datetime(2024, 1, 1), datetime(2025, 12, 31)),
-                "status": rnd.choices(["delivered", "shipped", "cancelled"], [93, 3, 4])[0],
+                "customer_id": fake.random_int(1, len(customers)),
+                "ordered_at": fake.date_time_between(start, end),
+                "status": fake.random_element(["delivered", "shipped", "cancelled"]),
+                "channel": fake.random_element(["web", "app", "marketplace"]),
             }
         )
-        for line in range(1, rnd.randint(1, 4) + 1):
-            product = rnd.choice(products)
+        for line in range(1, fake.random_int(1, 4) + 1):
+            product = fake.random_element(products)
             items.append(
                 {
                     "order_id": order_id,
-                    "line": line,
+                    "line_number": line,
                     "product_id": product["product_id"],
-                    "quantity": rnd.randint(1, 3),
+                    "quantity": fake.random_int(1, 3),
                     "unit_price": product["price"],
                 }
             )
@@ -82,8 +93,8 @@ def main() -> None:
     ours, theirs = rows / cold, faker_rows / faker_seconds
     print(f"pipelinekit: {args.orders:,} orders, {rows:,} rows in all tables")
     verdict = "OK" if cold <= 3 else "MISSED"
-    print(f"  first run (Faker pools built): {cold:.2f} s   target <= 3 s   {verdict}")
-    print(f"  warm run (pools cached):       {warm:.2f} s")
+    print(f"  first run in this process:     {cold:.2f} s   target <= 3 s   {verdict}")
+    print(f"  warm run (best of 2):         {warm:.2f} s")
     print(f"  rate: {ours:,.0f} rows/s")
     print(
         f"per-row Faker loop: {args.sample:,} orders, {faker_rows:,} rows in {faker_seconds:.2f} s"

@@ -495,3 +495,20 @@ def _unique(values: list[Any], kind: str, source: str) -> None:
 def _did_you_mean(name: str, options: Any, otherwise: str) -> str:
     close = nearest(name, options)
     return f"did you mean {format_list(close)}?" if close else otherwise
+
+
+def execute_in_place(path: str | Path, *, timeout: float = 600) -> None:
+    """Run a lesson top to bottom in a fresh kernel and store its outputs.
+
+    Execution times and other run-time metadata are dropped, so a re-run that gives the
+    same outputs gives the same file.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    NotebookClient(notebook, kernel_name="python3", timeout=timeout,
+                   resources={"metadata": {"path": str(Path(path).parent)}}).execute()  # fmt: skip
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+    nbformat.write(notebook, path)

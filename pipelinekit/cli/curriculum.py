@@ -9,6 +9,7 @@ from pipelinekit.curriculum import (
     CONTENTS,
     MANIFEST,
     check_files,
+    execute_in_place,
     load_curriculum,
     render_contents,
 )
@@ -17,6 +18,7 @@ EXAMPLES = f"""examples:
   pipelinekit curriculum check                 # {MANIFEST} against the notebooks on disk
   pipelinekit curriculum contents              # write notebooks/{CONTENTS}
   pipelinekit curriculum contents --check      # exit 1 if notebooks/{CONTENTS} is stale
+  pipelinekit curriculum run                   # re-run every lesson, store its outputs
 """
 
 
@@ -48,7 +50,15 @@ def register(commands: argparse._SubParsersAction) -> None:
         "and notebooks not named NN_topic.ipynb.",
     )
     check.set_defaults(handler=run_check)
-    for action in (contents, check):
+    run = actions.add_parser(
+        "run",
+        help="execute lessons top to bottom and store their outputs (what nbval checks)",
+        description="Execute each lesson in a fresh kernel with its default parameters and "
+        "store the outputs, without run-time metadata, so diffs show only what changed.",
+    )
+    run.add_argument("lessons", nargs="*", help="lesson paths under notebooks/ (default: all)")
+    run.set_defaults(handler=run_lessons)
+    for action in (contents, check, run):
         action.add_argument(
             "--notebooks",
             default="notebooks",
@@ -84,4 +94,14 @@ def run_check(args: argparse.Namespace) -> int:
         return 1
     count = len(curriculum.lessons)
     print(f"{count} lesson{'s' if count != 1 else ''} in {curriculum.source}, all on disk")
+    return 0
+
+
+def run_lessons(args: argparse.Namespace) -> int:
+    curriculum = load_curriculum(args.notebooks)
+    paths = args.lessons or [lesson.path for lesson in curriculum.lessons]
+    for path in paths:
+        curriculum.lesson(path)  # an unknown path fails here, with the nearest names
+        execute_in_place(Path(args.notebooks) / path)
+        print(f"ran {path}")
     return 0

@@ -1,16 +1,25 @@
 """Value pools from Faker, sampled with numpy.
 
 Calling Faker once per row is the slow, obvious way to make realistic data
-(about 20,000 names a second). Instead we ask Faker for a few hundred values per
-locale once, then draw millions of rows from those pools with vectorised numpy
-indexing. The rows look just as real, and the generators run 100x faster.
+(about 20,000 names a second). Instead Faker filled a catalogue of values once —
+1,000 first names, last names, cities and companies per locale, stored in
+``faker_values.json`` beside this module — and each seed draws its pools from that
+catalogue, then millions of rows from the pools, all with vectorised numpy. The rows
+look just as real, the generators run 100x faster, and the same seed gives the same
+names on any machine, whatever Faker version is installed.
+
+To refresh the catalogue (a new locale, say): ``python -m pipelinekit.datasets.pools``.
 """
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +37,10 @@ LOCALES: dict[str, tuple[str, float]] = {
 }
 
 POOL_SIZE = 250
+CATALOGUE = "faker_values.json"
+CATALOGUE_SIZE = 1_000
+FIELDS = {"first_names": "first_name", "last_names": "last_name", "cities": "city",
+          "companies": "company"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -73,35 +86,75 @@ def ascii_slug(text: str) -> str:
 
 @lru_cache(maxsize=8)
 def pools(seed: int) -> Pools:
-    """Build (once per seed) the Faker pools every generator draws from."""
-    from faker import Faker  # imported here: it is slow to import, and only generators need it
+    """The pools of ``seed``: :data:`POOL_SIZE` values per field and country.
 
-    fields: dict[str, list[list[str]]] = {
-        "first_names": [],
-        "last_names": [],
-        "cities": [],
-        "companies": [],
+    Examples
+    --------
+    >>> pool = pools(42)
+    >>> pool.first_names.shape == (len(LOCALES), POOL_SIZE)
+    True
+    >>> pools(42).first_names[0, 0] == pool.first_names[0, 0]
+    True
+    """
+    rng = np.random.default_rng([seed, 0x9001])
+    stored = catalogue()
+    fields = {
+        field: np.array(
+            [_draw(stored[locale][field], POOL_SIZE, rng) for locale, _ in LOCALES.values()],
+            dtype=object,
+        )
+        for field in FIELDS
     }
-    for index, (locale, _share) in enumerate(LOCALES.values()):
-        fake = Faker(locale)
-        fake.seed_instance(seed * 101 + index)
-        fields["first_names"].append([fake.first_name() for _ in range(POOL_SIZE)])
-        fields["last_names"].append([fake.last_name() for _ in range(POOL_SIZE)])
-        fields["cities"].append([fake.city() for _ in range(POOL_SIZE)])
-        fields["companies"].append([fake.company() for _ in range(POOL_SIZE)])
-    fake = Faker("en_US")
-    fake.seed_instance(seed)
-    words = sorted({fake.word() for _ in range(600)})
     shares = np.array([share for _, share in LOCALES.values()])
     slug = np.vectorize(ascii_slug, otypes=[object])
     return Pools(
-        first_slugs=slug(np.array(fields["first_names"], dtype=object)),
-        last_slugs=slug(np.array(fields["last_names"], dtype=object)),
+        first_slugs=slug(fields["first_names"]),
+        last_slugs=slug(fields["last_names"]),
         countries=np.array(list(LOCALES)),
         country_share=shares / shares.sum(),
         email_domains=np.array(
             ["gmail.com", "outlook.com", "yahoo.com", "proton.me", "icloud.com"]
         ),
-        words=np.array(words),
-        **{name: np.array(values, dtype=object) for name, values in fields.items()},
+        words=_draw(stored["words"], 600, rng),
+        **fields,
     )
+
+
+def _draw(values: list[str], size: int, rng: np.random.Generator) -> np.ndarray:
+    """``size`` of ``values``, distinct unless there are fewer (Spain has few Faker cities)."""
+    picked = rng.choice(len(values), size, replace=len(values) < size)
+    return np.asarray(values, dtype=object)[np.sort(picked)]
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, Any]:
+    """The values Faker made once, per locale and field (see the module docstring)."""
+    text = resources.files("pipelinekit.datasets").joinpath(CATALOGUE).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def write_catalogue(path: Path, *, seed: int = 0) -> Path:
+    """Ask Faker for :data:`CATALOGUE_SIZE` values per locale and field; write them as JSON.
+
+    Values repeat in Faker's small lists (cities, first names), so each list keeps its
+    distinct values in the order Faker gave them.
+    """
+    from faker import Faker  # only this tool needs Faker itself
+
+    data: dict[str, Any] = {}
+    for index, (locale, _share) in enumerate(LOCALES.values()):
+        fake = Faker(locale)
+        fake.seed_instance(seed * 101 + index)
+        data[locale] = {
+            field: list(dict.fromkeys(getattr(fake, method)() for _ in range(CATALOGUE_SIZE)))
+            for field, method in FIELDS.items()
+        }
+    fake = Faker("en_US")
+    fake.seed_instance(seed)
+    data["words"] = sorted({fake.word() for _ in range(5 * CATALOGUE_SIZE)})
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    return path
+
+
+if __name__ == "__main__":  # pragma: no cover - a maintenance tool
+    print(f"wrote {write_catalogue(Path(__file__).with_name(CATALOGUE))}")

@@ -8,7 +8,7 @@ PY     := $(BIN)/python
 SCALE  ?= small
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev demo test test-fast lab lint format typecheck security bench cards clean
+.PHONY: help install install-dev demo test test-fast lab lint format typecheck security bench cards contents lessons exercises grade clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -60,5 +60,17 @@ bench: install-dev  ## speed and memory benchmarks (prints ratios)
 cards: install  ## render datasets/*.md from the dataset cards
 	$(BIN)/pipelinekit datasets cards --out datasets
 
+contents: install  ## render notebooks/README.md from notebooks/curriculum.yml
+	$(BIN)/pipelinekit curriculum contents
+
+lessons: install-dev  ## re-run every lesson and store its outputs (after changing a generator)
+	$(BIN)/pipelinekit curriculum run
+
+exercises: install-dev  ## build exercises/ and solutions/ from solutions/source/
+	$(BIN)/pipelinekit exercises build
+
+grade: install-dev  ## grade a class: make grade SUBMISSIONS=path/to/submissions
+	$(BIN)/pipelinekit grade $(SUBMISSIONS) --out grades
+
 clean:  ## remove generated data and caches (keeps .venv)
-	rm -rf data/ runs/ .pytest_cache .ruff_cache .mypy_cache
+	rm -rf data/ runs/ grades/ .pytest_cache .ruff_cache .mypy_cache

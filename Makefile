@@ -51,8 +51,8 @@ format: install-dev  ## ruff format and autofix
 typecheck: install-dev  ## mypy on the library
 	$(BIN)/mypy
 
-security: install-dev  ## bandit on the library
-	$(BIN)/bandit -q -c pyproject.toml -r pipelinekit
+security: install-dev  ## bandit on the library (medium severity and above fail)
+	$(BIN)/bandit -q -ll -c pyproject.toml -r pipelinekit
 
 bench: install-dev  ## speed and memory benchmarks (prints ratios)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

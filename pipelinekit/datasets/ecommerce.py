@@ -206,10 +206,9 @@ def _customers(
             "customer_id": customer_id,
             "first_name": pool.take("first_names", drawn_first),
             "last_name": pool.take("last_names", drawn_last),
-            "email": concat_strings(
-                pool.take("first_slugs", drawn_first), ".",
-                pool.take("last_slugs", drawn_last), customer_id, "@",
-                pool.email_domains[rng.integers(0, len(pool.email_domains), n_customers)],
+            "email": pool.emails(
+                drawn_first, drawn_last, unique=customer_id,
+                domain=pool.email_domains[rng.integers(0, len(pool.email_domains), n_customers)],
             ),
             "city": pool.take("cities", pool.draw(country, rng)),
             "country": pd.Categorical.from_codes(country, categories=pool.countries),

@@ -245,10 +245,9 @@ def _customers_and_bank(
             "customer_id": customer_id,
             "first_name": pool.take("first_names", drawn_first),
             "last_name": pool.take("last_names", drawn_last),
-            "email": concat_strings(
-                pool.take("first_slugs", drawn_first), ".",
-                pool.take("last_slugs", drawn_last), customer_id, "@",
-                pool.email_domains[rng.integers(0, len(pool.email_domains), n)],
+            "email": pool.emails(
+                drawn_first, drawn_last, unique=customer_id,
+                domain=pool.email_domains[rng.integers(0, len(pool.email_domains), n)],
             ),
             "city": pool.take("cities", home_city),
             "country": pd.Categorical(pool.countries[country], categories=pool.countries),

@@ -218,9 +218,8 @@ def _sites(rng: np.random.Generator, n_sites: int, seed: int) -> pd.DataFrame:
             "city": city,
             "country": pd.Categorical(pool.countries[country], categories=pool.countries),
             "timezone": pd.Series(zones[country], dtype="str"),
-            "contact_email": concat_strings(
-                pool.take("first_slugs", person), ".", pool.take("last_slugs", person),
-                "@", np.array(domain), ".com",
+            "contact_email": pool.emails(
+                person, person, unique="", domain=concat_strings(np.array(domain), ".com")
             ),
         }
     )  # fmt: skip
@@ -556,10 +555,10 @@ def _readings(
     for device, first, end, kind, _metric in events.faults:
         if kind == gap:
             keep[first:end, device] = False
-    keep = keep.ravel()
+    kept = keep.ravel()
     columns: dict[str, np.ndarray] = {
-        "device_id": np.tile(devices["device_id"].to_numpy(), clock.points)[keep],
-        "read_at": np.repeat(clock.times(), len(devices))[keep],
+        "device_id": np.tile(devices["device_id"].to_numpy(), clock.points)[kept],
+        "read_at": np.repeat(clock.times(), len(devices))[kept],
     }
     level = np.empty(shape)  # the noiseless signal, one metric at a time
     for name in DECIMALS:
@@ -579,7 +578,7 @@ def _readings(
         _degrade(values, name, events.degrading)
         _switch_off(rng, values, name, events.off, physics, climate, clock)
         _add_faults(values, name, events.faults, events.fault_size)
-        columns[name] = np.round(values, DECIMALS[name], out=values).ravel()[keep]
+        columns[name] = np.round(values, DECIMALS[name], out=values).ravel()[kept]
         del values
     delay = rng.exponential(30.0, len(columns["read_at"])).astype("int64")
     delay += 1

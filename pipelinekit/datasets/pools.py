@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from pipelinekit.datasets.sampling import concat_strings
+
 __all__ = ["LOCALES", "Pools", "pools", "ascii_slug"]
 
 #: Locale of each country the generators use, with its share of customers.
@@ -69,6 +71,22 @@ class Pools:
     def take(self, field: str, drawn: np.ndarray) -> pd.Series:
         """The values of ``field`` at the entries :meth:`draw` picked."""
         return pd.Series(pa.array(getattr(self, field).ravel()).take(drawn), dtype="str")
+
+    def emails(
+        self,
+        first: np.ndarray,
+        last: np.ndarray,
+        *,
+        unique: np.ndarray | str,
+        domain: pd.Series | np.ndarray | str,
+    ) -> pd.Series:
+        """``first.last<unique>@domain``, spelled in ASCII from the drawn names.
+
+        ``unique`` (a customer id, say) keeps addresses apart when names repeat.
+        """
+        return concat_strings(
+            self.take("first_slugs", first), ".", self.take("last_slugs", last), unique, "@", domain
+        )
 
 
 def ascii_slug(text: str) -> str:

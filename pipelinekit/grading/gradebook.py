@@ -91,8 +91,9 @@ def grade_all(
 ) -> list[SubmissionGrade]:
     """Grade ``submissions`` with ``jobs`` workers; return grades in submission order."""
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(submissions)))
-    for exercise in {s.exercise for s in submissions if s.exercise in exercises}:
-        references[exercises[exercise]]  # compute references once, before any learner code runs
+    for name in {s.exercise or "" for s in submissions}:
+        if name in exercises:  # references first, before any learner code runs
+            references[exercises[name]]
     work: queue.SimpleQueue[tuple[int, Submission]] = queue.SimpleQueue()
     for item in enumerate(submissions):
         work.put(item)

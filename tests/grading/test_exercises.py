@@ -44,8 +44,12 @@ def graded(exercises, tmp_path_factory):
     """Grade the whole class once: solution, untouched and known-wrong per exercise."""
     folder = tmp_path_factory.mktemp("class")
     for name in exercises:
-        submission(ROOT / "solutions" / f"{name}.ipynb", None, folder / "solution" / f"{name}.ipynb")
-        submission(ROOT / "exercises" / f"{name}.ipynb", None, folder / "untouched" / f"{name}.ipynb")
+        submission(
+            ROOT / "solutions" / f"{name}.ipynb", None, folder / "solution" / f"{name}.ipynb"
+        )
+        submission(
+            ROOT / "exercises" / f"{name}.ipynb", None, folder / "untouched" / f"{name}.ipynb"
+        )
         for case in KNOWN_WRONG.get(name, []):
             base = ROOT / f"{case['base']}s" / f"{name}.ipynb"
             submission(base, case["append"], folder / case["name"] / f"{name}.ipynb")

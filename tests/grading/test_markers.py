@@ -81,3 +81,29 @@ def test_malformed_sources_name_the_cell_and_the_fix(cells, message):
     with pytest.raises(MarkerError, match=message) as error:
         parse_questions(source(*cells), source="demo")
     assert "Hint:" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("checks = [", r"hidden checks of question 'q1' raised SyntaxError"),
+        ("checks = [no_such_check(answer)]", r"raised NameError"),
+        ("checks = 'all good'", r"set checks='all good'.*non-empty list of CheckResult"),
+    ],
+)
+def test_broken_hidden_checks_are_the_authors_error_not_the_learners(code, message):
+    from pipelinekit.errors import PipelinekitError
+    from pipelinekit.grading.hidden import evaluate_question
+    from pipelinekit.grading.markers import Question
+
+    with pytest.raises(PipelinekitError, match=f"(?s){message}"):
+        evaluate_question(Question("q1", 1, "x", code), 1, 1)
+
+
+def test_hidden_checks_run_here_and_score_the_answer():
+    from pipelinekit.grading.hidden import evaluate_question
+    from pipelinekit.grading.markers import Question
+
+    question = Question("q1", 1, "x", "checks = [scalar_equal(answer, expected)]")
+    assert [r.score for r in evaluate_question(question, 41, 41)] == [1.0]
+    assert [r.score for r in evaluate_question(question, 40, 41)] == [0.0]

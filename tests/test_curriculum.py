@@ -96,6 +96,8 @@ def copied(tmp_path: Path) -> Path:
 
 
 def test_check_finds_unlisted_missing_and_misnamed_notebooks(copied: Path):
+    (copied / "01_ecommerce").mkdir(exist_ok=True)
+    (copied / "02_finance").mkdir(exist_ok=True)
     (copied / "01_ecommerce" / "01_sql_basics.ipynb").write_text("{}")
     (copied / "Untitled.ipynb").write_text("{}")
     (copied / "02_finance" / "1_fraud.ipynb").write_text("{}")

@@ -6,8 +6,9 @@
 np.int64(500)
 """
 
-from pipelinekit import datasets, grading
+from pipelinekit import datasets, grading, transforms
 from pipelinekit.errors import PipelinekitError
+from pipelinekit.transforms import sql
 
 __version__ = "0.1.0"
 
@@ -16,4 +17,6 @@ __all__ = [
     "__version__",
     "datasets",
     "grading",
+    "sql",
+    "transforms",
 ]

@@ -1,0 +1,61 @@
+"""The SQL twin of a transform: the DuckDB query that computes the same result.
+
+Transforms that *add columns* (window functions, date parts, encodings) are written as
+``SELECT *, <expression> AS <name> FROM input``: :func:`add_columns_sql` writes that
+text (what ``transform.sql(...)`` shows a learner) and :func:`run_add_columns` runs it
+over the frame and gives the rows back in the frame's own order and index — the same
+shape as the pandas path, so the two can be compared cell by cell.
+
+Examples
+--------
+>>> import pandas as pd
+>>> frame = pd.DataFrame({"x": [3, 1, 2]}, index=[10, 11, 12])
+>>> query = add_columns_sql({"x_rank": "rank() OVER (ORDER BY x ASC NULLS LAST)"})
+>>> print(query)
+SELECT *,
+  rank() OVER (ORDER BY x ASC NULLS LAST) AS x_rank
+FROM input
+>>> run_add_columns(frame, query)
+    x  x_rank
+10  3       3
+11  1       1
+12  2       2
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+import pandas as pd
+
+from pipelinekit.errors import UnknownNameError
+from pipelinekit.transforms.sql import quote, sql
+
+__all__ = ["TABLE", "Engine", "add_columns_sql", "check_engine", "run_add_columns"]
+
+#: The name the input frame has in a transform's SQL twin.
+TABLE = "input"
+Engine = Literal["pandas", "duckdb"]
+_ROW = "__pk_row"
+
+
+def add_columns_sql(expressions: Mapping[str, str], *, table: str = TABLE) -> str:
+    """``SELECT *, expr AS name, ... FROM table``, one expression a line."""
+    lines = [f"  {expression} AS {quote(name)}" for name, expression in expressions.items()]
+    return "SELECT *,\n" + ",\n".join(lines) + f"\nFROM {table}"
+
+
+def run_add_columns(frame: pd.DataFrame, query: str) -> pd.DataFrame:
+    """Run an :func:`add_columns_sql` query; rows come back in ``frame``'s order and index."""
+    numbered = frame.reset_index(drop=True).assign(**{_ROW: range(len(frame))})
+    ordered = f"SELECT * EXCLUDE ({_ROW}) FROM ({query}) ORDER BY {_ROW}"
+    result = sql(ordered, **{TABLE: numbered})
+    result.index = frame.index
+    return result
+
+
+def check_engine(engine: str) -> None:
+    """Fail clearly on an engine other than "pandas" or "duckdb"."""
+    if engine not in ("pandas", "duckdb"):
+        raise UnknownNameError.for_name(engine, ["pandas", "duckdb"], kind="engine")

@@ -21,6 +21,7 @@ import queue
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from pipelinekit.grading.build import Exercise
 from pipelinekit.grading.grade import References, SubmissionGrade, failed_grade, grade_run
 from pipelinekit.grading.runner import KernelPool
 
-__all__ = ["Submission", "find_submissions", "grade_all", "write_reports", "gradebook"]
+__all__ = ["Grader", "Submission", "find_submissions", "grade_all", "gradebook", "write_reports"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,128 @@ def find_submissions(
     return found
 
 
+class Grader:
+    """Worker threads, each with a pool of started kernels, that grade submissions.
+
+    Kernels start when the grader does, so :meth:`grade` finds them ready; each kernel
+    still runs exactly one submission. Use it in a ``with`` block; :meth:`grade` may be
+    called many times (a watch loop, a grading service), reusing the started workers.
+
+    Parameters
+    ----------
+    exercises : mapping of str to Exercise
+        The exercises submissions may answer, by name.
+    references : References
+        Where reference answers come from (computed once per exercise).
+    jobs : int, optional
+        Parallel workers (default: the number of cores).
+    cell_timeout, timeout : float
+        Seconds per cell and per notebook.
+    memory_mb : int
+        Memory limit of each kernel.
+    """
+
+    def __init__(
+        self,
+        exercises: Mapping[str, Exercise],
+        *,
+        references: References,
+        jobs: int | None = None,
+        cell_timeout: float = 30,
+        timeout: float = 300,
+        memory_mb: int = 2048,
+    ) -> None:
+        self.exercises = exercises
+        self.references = references
+        self.cell_timeout = cell_timeout
+        self.timeout = timeout
+        self.memory_mb = memory_mb
+        self._work: queue.SimpleQueue[tuple[Submission, Future[SubmissionGrade]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._threads = [
+            threading.Thread(target=self._worker, name=f"pk-grade-{n}", daemon=True)
+            for n in range(max(1, jobs or os.cpu_count() or 1))
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def grade(
+        self,
+        submissions: Sequence[Submission],
+        *,
+        on_done: Callable[[SubmissionGrade], None] | None = None,
+    ) -> list[SubmissionGrade]:
+        """Grade ``submissions`` in parallel; return the grades in submission order."""
+        for name in {s.exercise or "" for s in submissions}:
+            if name in self.exercises:  # references first, before any learner code runs
+                self.references[self.exercises[name]]
+        futures: list[Future[SubmissionGrade]] = [Future() for _ in submissions]
+        for submission, future in zip(submissions, futures, strict=True):
+            self._work.put((submission, future))
+        for future in as_completed(futures):
+            if on_done is not None and future.exception() is None:
+                on_done(future.result())
+        return [future.result() for future in futures]
+
+    def close(self) -> None:
+        """Stop the workers and shut their waiting kernels down."""
+        for _ in self._threads:
+            self._work.put(None)
+        for thread in self._threads:
+            thread.join()
+
+    def __enter__(self) -> Grader:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _worker(self) -> None:
+        """Take submissions from the queue until told to stop; one kernel pool per thread."""
+        pool: KernelPool | None = None
+        failure: BaseException | None = None
+        try:
+            pool = KernelPool(size=1, memory_mb=self.memory_mb)
+        except BaseException as error:  # every submission of this worker reports it
+            failure = error
+        try:
+            while (item := self._work.get()) is not None:
+                submission, future = item
+                try:
+                    if pool is None:
+                        raise failure or RuntimeError("no kernel pool")
+                    future.set_result(self._grade_one(pool, submission))
+                except BaseException as error:
+                    future.set_exception(error)
+        finally:
+            if pool is not None:
+                pool.close()
+            _close_event_loop()  # jupyter_client opened one for this thread
+
+    def _grade_one(self, pool: KernelPool, submission: Submission) -> SubmissionGrade:
+        exercise = self.exercises.get(submission.exercise or "")
+        if exercise is None:
+            reason = _unknown_exercise(submission, self.exercises)
+            placeholder = Exercise(submission.exercise or "unknown", submission.path, ())
+            return failed_grade(submission.student, placeholder, submission.path, reason)
+        with tempfile.TemporaryDirectory(prefix="pk-grade-") as folder:
+            run = pool.run(
+                submission.path,
+                export=[q.answer for q in exercise.questions],
+                cell_timeout=self.cell_timeout,
+                timeout=self.timeout,
+                cwd=Path(folder),
+            )
+        return grade_run(
+            run,
+            student=submission.student,
+            exercise=exercise,
+            expected=self.references[exercise],
+            path=submission.path,
+        )
+
+
 def grade_all(
     submissions: Sequence[Submission],
     exercises: Mapping[str, Exercise],
@@ -89,67 +212,17 @@ def grade_all(
     memory_mb: int = 2048,
     on_done: Callable[[SubmissionGrade], None] | None = None,
 ) -> list[SubmissionGrade]:
-    """Grade ``submissions`` with ``jobs`` workers; return grades in submission order."""
+    """Grade ``submissions`` once with a :class:`Grader` of ``jobs`` workers."""
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(submissions)))
-    for name in {s.exercise or "" for s in submissions}:
-        if name in exercises:  # references first, before any learner code runs
-            references[exercises[name]]
-    work: queue.SimpleQueue[tuple[int, Submission]] = queue.SimpleQueue()
-    for item in enumerate(submissions):
-        work.put(item)
-    grades: dict[int, SubmissionGrade] = {}
-    failures: list[BaseException] = []
-    lock = threading.Lock()
-
-    def grade_one(pool: KernelPool, submission: Submission) -> SubmissionGrade:
-        exercise = exercises.get(submission.exercise or "")
-        if exercise is None:
-            reason = _unknown_exercise(submission, exercises)
-            placeholder = Exercise(submission.exercise or "unknown", submission.path, ())
-            return failed_grade(submission.student, placeholder, submission.path, reason)
-        with tempfile.TemporaryDirectory(prefix="pk-grade-") as folder:
-            run = pool.run(
-                submission.path,
-                export=[q.answer for q in exercise.questions],
-                cell_timeout=cell_timeout,
-                timeout=timeout,
-                cwd=Path(folder),
-            )
-        return grade_run(
-            run,
-            student=submission.student,
-            exercise=exercise,
-            expected=references[exercise],
-            path=submission.path,
-        )
-
-    def worker() -> None:
-        """Grade submissions from the queue with one pool of started kernels."""
-        try:
-            with KernelPool(size=1, memory_mb=memory_mb) as pool:
-                while not failures:
-                    try:
-                        index, submission = work.get_nowait()
-                    except queue.Empty:
-                        return
-                    grade = grade_one(pool, submission)
-                    with lock:
-                        grades[index] = grade
-                        if on_done is not None:
-                            on_done(grade)
-        except BaseException as error:  # reported by the main thread below
-            failures.append(error)
-        finally:
-            _close_event_loop()  # jupyter_client opened one for this thread
-
-    threads = [threading.Thread(target=worker, name=f"pk-grade-{n}") for n in range(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise failures[0]
-    return [grades[i] for i in range(len(submissions))]
+    with Grader(
+        exercises,
+        references=references,
+        jobs=jobs,
+        cell_timeout=cell_timeout,
+        timeout=timeout,
+        memory_mb=memory_mb,
+    ) as grader:
+        return grader.grade(submissions, on_done=on_done)
 
 
 def _close_event_loop() -> None:

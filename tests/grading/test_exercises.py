@@ -107,3 +107,18 @@ def test_gradebook_has_a_row_per_student_and_a_column_per_question(graded):
 def test_feedback_never_shows_the_hidden_checks(graded):
     for path in (graded[1] / "feedback").glob("*.md"):
         assert "HIDDEN CHECKS" not in path.read_text()
+
+
+def test_a_running_grader_grades_batch_after_batch(exercises, tmp_path):
+    """Started kernels are reused across calls, one kernel per submission still."""
+    from pipelinekit.grading.gradebook import Grader
+
+    name = SOURCES[0].stem
+    first = submission(ROOT / "solutions" / f"{name}.ipynb", None, tmp_path / "a" / f"{name}.ipynb")
+    second = submission(
+        ROOT / "exercises" / f"{name}.ipynb", None, tmp_path / "b" / f"{name}.ipynb"
+    )
+    with Grader(exercises, references=References(ROOT), jobs=1) as grader:
+        (one,) = grader.grade(find_submissions([first], exercises))
+        (two,) = grader.grade(find_submissions([second], exercises))
+    assert (one.percent, two.percent) == (100.0, 0.0)

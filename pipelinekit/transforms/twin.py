@@ -29,10 +29,18 @@ from typing import Literal
 
 import pandas as pd
 
-from pipelinekit.errors import UnknownNameError
+from pipelinekit.errors import InvalidValueError, UnknownNameError, format_list
 from pipelinekit.transforms.sql import quote, sql
 
-__all__ = ["TABLE", "Engine", "add_columns_sql", "check_engine", "run_add_columns"]
+__all__ = [
+    "TABLE",
+    "Engine",
+    "add_columns_sql",
+    "check_engine",
+    "require_new_columns",
+    "run_add_columns",
+    "run_new_columns",
+]
 
 #: The name the input frame has in a transform's SQL twin.
 TABLE = "input"
@@ -59,3 +67,33 @@ def check_engine(engine: str) -> None:
     """Fail clearly on an engine other than "pandas" or "duckdb"."""
     if engine not in ("pandas", "duckdb"):
         raise UnknownNameError.for_name(engine, ["pandas", "duckdb"], kind="engine")
+
+
+def require_new_columns(frame: pd.DataFrame, names: list[str]) -> None:
+    """Fail when a column a transform would add is already in ``frame``.
+
+    ``SELECT *, expr AS name`` would give two columns called ``name``; pandas would
+    overwrite silently. Neither is what a learner means, so both engines refuse.
+    """
+    taken = [name for name in names if name in frame.columns]
+    if taken:
+        raise InvalidValueError(
+            f"Column {format_list(taken)} is already in the frame",
+            "new names for the columns this transform adds",
+            "pass name=... (or prefix=...), or drop the old columns first with "
+            f"frame.drop(columns=[{', '.join(map(repr, taken))}])",
+        )
+
+
+def run_new_columns(frame: pd.DataFrame, query: str, dtypes: Mapping[str, str]) -> pd.DataFrame:
+    """Run an :func:`add_columns_sql`-shaped query; give ``frame`` plus its new columns.
+
+    Only the new columns come from DuckDB, cast to ``dtypes`` (the pandas path's), so
+    the columns passed through keep their exact pandas dtypes (DuckDB would turn a
+    categorical into an ordered ENUM, and its integer type depends on the NULLs).
+    """
+    result = run_add_columns(frame, query)
+    out = frame.copy()
+    for name, dtype in dtypes.items():
+        out[name] = result[name].astype(dtype)
+    return out

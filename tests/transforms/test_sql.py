@@ -79,3 +79,19 @@ def test_added_columns_come_back_in_frame_order_with_its_index():
 def test_unknown_engine():
     with pytest.raises(UnknownNameError, match=r"(?s)Unknown engine 'duck'.*did you mean 'duckdb'"):
         check_engine("duck")
+
+
+def test_a_call_cannot_see_frames_of_an_earlier_call():
+    sql("SELECT * FROM earlier", earlier=pd.DataFrame({"x": [1]}))
+    with pytest.raises(SqlError, match="earlier"):
+        sql("SELECT * FROM earlier")
+
+
+def test_keywords_are_quoted_so_any_column_name_works():
+    frame = pd.DataFrame({"at": [1], "order": [2], "to": [3]})
+    columns = ", ".join(quote(name) for name in frame.columns)
+    assert sql(f"SELECT {columns} FROM t", t=frame).to_dict("list") == {
+        "at": [1],
+        "order": [2],
+        "to": [3],
+    }

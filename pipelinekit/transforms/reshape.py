@@ -549,11 +549,8 @@ class _PivotSpec:
 def _pivot_pandas(
     frame: pd.DataFrame, spec: _PivotSpec, keys: list[object], fill_value: float | None
 ) -> pd.DataFrame:
-    labels = frame[spec.index].drop_duplicates()
-    labels = labels.iloc[sort_positions(labels, [Order(c) for c in spec.index])]
-    labels = labels.reset_index(drop=True)
-    row_codes = _row_codes(frame, labels, spec.index)
-    key_codes = pd.Index(keys).get_indexer(frame[spec.columns]) if keys else np.full(len(frame), -1)
+    labels, row_codes = _row_labels(frame, spec.index)
+    key_codes = _key_codes(frame[spec.columns], keys)
     keep = key_codes >= 0
     n_rows, n_keys = len(labels), len(keys)
     if spec.totals:  # the total row aggregates every kept row once more
@@ -567,9 +564,13 @@ def _pivot_pandas(
         column = np.concatenate([column, column]) if spec.totals else column
         data = pd.DataFrame({"row": row_codes, "key": key_codes, "v": column})[keep]
         empty = 0 if how == "count" else None
-        grid = pd.MultiIndex.from_product([range(n_rows), range(n_keys)], names=["row", "key"])
-        cells = _aggregate(data.groupby(["row", "key"])["v"], how).reindex(grid, fill_value=empty)
-        matrix = cells.to_numpy().reshape(n_rows, n_keys)
+        cell = data["row"].to_numpy() * n_keys + data["key"].to_numpy()  # one code per cell
+        if how in ("sum", "count") and pd.api.types.is_numeric_dtype(data["v"]):
+            matrix = _sum_or_count(cell, data["v"].to_numpy(), how, n_rows * n_keys)
+        else:
+            cells = _aggregate(data["v"].groupby(cell), how)
+            matrix = cells.reindex(range(n_rows * n_keys), fill_value=empty).to_numpy()
+        matrix = matrix.reshape(n_rows, n_keys)
         for position, key in enumerate(keys):
             blocks[_column_name(value, how, key)] = matrix[:, position]
         if spec.totals:
@@ -583,11 +584,38 @@ def _pivot_pandas(
     return pd.concat([labels, measures], axis=1)
 
 
-def _row_codes(frame: pd.DataFrame, labels: pd.DataFrame, index: list[str]) -> np.ndarray:
-    """The position in ``labels`` of each row's ``index`` values (NULLs match NULLs)."""
-    positions = labels.assign(__pk_pos=np.arange(len(labels)))
-    merged = frame[index].merge(positions, on=index, how="left", sort=False)
-    return merged["__pk_pos"].to_numpy()
+def _row_labels(frame: pd.DataFrame, index: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The distinct ``index`` rows in SQL order, and each row's position among them.
+
+    Grouping codes come from pandas' hash tables (NULLs form a group, as in SQL's GROUP
+    BY), so no value is converted to Python objects on the way.
+    """
+    codes = frame.groupby(index, sort=False, dropna=False).ngroup().to_numpy()
+    _, first = np.unique(codes, return_index=True)
+    labels = frame[index].iloc[first].reset_index(drop=True)
+    order = sort_positions(labels, [Order(column) for column in index])
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return labels.iloc[order].reset_index(drop=True), rank[codes]
+
+
+def _key_codes(column: pd.Series, keys: list[object]) -> np.ndarray:
+    """Each row's position in ``keys`` (-1 for NULL or a key not listed)."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    if not keys or len(uniques) == 0:
+        return np.full(len(column), -1)
+    positions = pd.Index(keys).get_indexer(uniques)  # a few distinct values: cheap
+    return np.where(codes >= 0, positions[codes], -1)
+
+
+def _sum_or_count(cell: np.ndarray, values: np.ndarray, how: str, cells: int) -> np.ndarray:
+    """SQL ``sum``/``count`` per cell with ``np.bincount``: NULLs skipped, an empty sum NULL."""
+    present = ~pd.isna(values)
+    counts = np.bincount(cell[present], minlength=cells)
+    if how == "count":
+        return counts
+    sums = np.bincount(cell[present], weights=values[present].astype("float64"), minlength=cells)
+    return np.where(counts > 0, sums, np.nan)
 
 
 def _aggregate(grouped: pd.core.groupby.SeriesGroupBy, how: str | None) -> pd.Series:

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from pipelinekit.errors import InvalidValueError, UnknownNameError, format_list
@@ -55,12 +56,22 @@ def add_columns_sql(expressions: Mapping[str, str], *, table: str = TABLE) -> st
 
 
 def run_add_columns(frame: pd.DataFrame, query: str) -> pd.DataFrame:
-    """Run an :func:`add_columns_sql` query; rows come back in ``frame``'s order and index."""
-    numbered = frame.reset_index(drop=True).assign(**{_ROW: range(len(frame))})
-    ordered = f"SELECT * EXCLUDE ({_ROW}) FROM ({query}) ORDER BY {_ROW}"
-    result = sql(ordered, **{TABLE: numbered})
-    result.index = frame.index
-    return result
+    """Run an :func:`add_columns_sql` query; rows come back in ``frame``'s order and index.
+
+    Only the added columns (and a row number) travel back from DuckDB; they are put in
+    the frame's row order with a numpy scatter, not an SQL ``ORDER BY``, and the frame's
+    own columns keep their exact pandas dtypes.
+    """
+    numbered = frame.reset_index(drop=True).assign(**{_ROW: np.arange(len(frame))})
+    original = ", ".join(quote(str(column)) for column in frame.columns)
+    only_added = f"SELECT * EXCLUDE ({original}) FROM ({query})" if original else query
+    added = sql(only_added, **{TABLE: numbered})
+    rows = added.pop(_ROW).to_numpy()
+    position = np.empty(len(rows), dtype=np.int64)
+    position[rows] = np.arange(len(rows))
+    added = added.take(position)
+    added.index = frame.index
+    return pd.concat([frame, added], axis=1)
 
 
 def check_engine(engine: str) -> None:

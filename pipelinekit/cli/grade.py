@@ -16,6 +16,7 @@ from pipelinekit.grading.gradebook import find_submissions, grade_all, gradebook
 EXAMPLES = """examples:
   pipelinekit grade submissions/ --out grades/            # a folder or a class layout
   pipelinekit grade alice.ipynb                            # one notebook
+  pipelinekit grade inbox/ --exercise 00_datasets_tour     # any file names
   pipelinekit grade class/ --jobs 4 --timeout 600 --cell-timeout 60 --memory-mb 4096
 """
 
@@ -34,6 +35,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     grade.add_argument("--timeout", type=float, default=300, help="seconds per notebook")
     grade.add_argument("--cell-timeout", type=float, default=30, help="seconds per cell")
     grade.add_argument("--memory-mb", type=int, default=2048, help="memory limit per kernel")
+    grade.add_argument("--exercise", help="the exercise every notebook answers (default: each "
+                       "notebook's metadata or file name)")  # fmt: skip
     grade.add_argument("--root", default=".", help="repository root with solutions/ (default: .)")
     grade.set_defaults(handler=run_grade)
 
@@ -44,7 +47,7 @@ def run_grade(args: argparse.Namespace) -> int:
     for source in sorted((root / SOURCE_DIR).glob("*.ipynb")):
         exercise, _ = load_exercise(source)
         exercises[exercise.name] = exercise
-    submissions = find_submissions(args.paths, exercises)
+    submissions = find_submissions(args.paths, exercises, exercise=args.exercise)
     console = Console(stderr=True)
     with Progress(
         TextColumn("grading"),

@@ -45,15 +45,18 @@ class Submission:
 
 
 def find_submissions(
-    paths: Iterable[str | Path], exercises: Mapping[str, Exercise]
+    paths: Iterable[str | Path], exercises: Mapping[str, Exercise], *, exercise: str | None = None
 ) -> list[Submission]:
     """Every notebook under ``paths``, with its student and exercise worked out.
 
     The exercise comes from the notebook's metadata (set by ``exercises build``), else
     from its file name, else — when only one exercise exists — that one. The student is
     the folder name when the file is named after the exercise (class layout), else the
-    file name.
+    file name. ``exercise`` says which exercise every notebook answers (a folder of one
+    exercise's submissions, whatever their names).
     """
+    if exercise is not None and exercise not in exercises:
+        raise UnknownNameError.for_name(exercise, exercises, kind="exercise")
     found: list[Submission] = []
     for raw in paths:
         path = Path(raw)
@@ -69,7 +72,7 @@ def find_submissions(
                 "a notebook, a folder of notebooks or a class folder (one folder per student)",
                 "check the path; quote it if it has spaces",
             )
-        found.extend(_submission(notebook, exercises) for notebook in notebooks)
+        found.extend(_submission(notebook, exercises, exercise) for notebook in notebooks)
     if not found:
         raise PipelinekitError(
             f"No notebook found under {', '.join(map(str, paths))}",
@@ -330,8 +333,9 @@ def feedback_html(grade: SubmissionGrade) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _submission(path: Path, exercises: Mapping[str, Exercise]) -> Submission:
-    exercise = _exercise_from_metadata(path) or (path.stem if path.stem in exercises else None)
+def _submission(path: Path, exercises: Mapping[str, Exercise], forced: str | None) -> Submission:
+    exercise = forced or _exercise_from_metadata(path)
+    exercise = exercise or (path.stem if path.stem in exercises else None)
     if exercise is None and len(exercises) == 1:
         exercise = next(iter(exercises))
     student = path.parent.name if path.stem in exercises else path.stem

@@ -1,11 +1,83 @@
 """Transforms with exact SQL semantics, each with its DuckDB SQL twin.
 
+Every transform takes a DataFrame first and keyword arguments after, gives what the SQL
+standard (as DuckDB and PostgreSQL implement it) gives, shows its SQL with ``.sql(...)``
+and runs that SQL itself with ``engine="duckdb"``.
+
 >>> import pandas as pd, pipelinekit as pk
 >>> pk.sql("SELECT 40 + 2 AS answer")
    answer
 0      42
 """
 
+from pipelinekit.transforms.binning import binned
+from pipelinekit.transforms.dates import cyclical_features, date_parts
+from pipelinekit.transforms.encoding import frequency_encoding, one_hot
+from pipelinekit.transforms.interactions import polynomial_features
+from pipelinekit.transforms.order import Order
+from pipelinekit.transforms.percentile import percentile_cont, percentile_disc
+from pipelinekit.transforms.reshape import pivot, unpivot
 from pipelinekit.transforms.sql import sql
+from pipelinekit.transforms.text import extract_pattern, text_stats, tfidf_top_terms
+from pipelinekit.transforms.timeseries import (
+    decompose,
+    diff,
+    fill_gaps,
+    pct_change,
+    period_over_period,
+    resample,
+    rolling_time,
+)
+from pipelinekit.transforms.window import (
+    WindowFrame,
+    cume_dist,
+    dense_rank,
+    first_value,
+    lag,
+    last_value,
+    lead,
+    nth_value,
+    ntile,
+    percent_rank,
+    rank,
+    row_number,
+    window,
+)
 
-__all__ = ["sql"]
+__all__ = [
+    "Order",
+    "WindowFrame",
+    "binned",
+    "cume_dist",
+    "cyclical_features",
+    "date_parts",
+    "decompose",
+    "dense_rank",
+    "diff",
+    "extract_pattern",
+    "fill_gaps",
+    "first_value",
+    "frequency_encoding",
+    "lag",
+    "last_value",
+    "lead",
+    "nth_value",
+    "ntile",
+    "one_hot",
+    "pct_change",
+    "percent_rank",
+    "percentile_cont",
+    "percentile_disc",
+    "period_over_period",
+    "pivot",
+    "polynomial_features",
+    "rank",
+    "resample",
+    "rolling_time",
+    "row_number",
+    "sql",
+    "text_stats",
+    "tfidf_top_terms",
+    "unpivot",
+    "window",
+]

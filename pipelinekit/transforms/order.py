@@ -30,7 +30,7 @@ import pandas as pd
 from pipelinekit.errors import InvalidValueError, UnknownNameError, format_list
 from pipelinekit.transforms.sql import quote
 
-__all__ = ["Order", "parse_order", "require_columns", "sort_codes", "sort_positions", "OrderLike"]
+__all__ = ["Order", "parse_order", "require_columns", "sort_positions", "OrderLike"]
 
 Nulls = Literal["first", "last"]
 
@@ -98,12 +98,8 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[str], *, role: str = 
             raise UnknownNameError.for_name(column, map(str, frame.columns), kind=role)
 
 
-def sort_codes(frame: pd.DataFrame, keys: Sequence[Order]) -> list[np.ndarray]:
-    """One float array per key that sorts ascending the way the key sorts in SQL.
-
-    Equal values (and all NULLs of a key) get equal codes, so the codes also tell
-    which rows are SQL *peers*.
-    """
+def sort_positions(frame: pd.DataFrame, keys: Sequence[Order]) -> np.ndarray:
+    """Row positions of ``frame`` sorted by ``keys``, SQL-style, ties kept in frame order."""
     require_columns(frame, [key.column for key in keys])
     lexsort_keys = []
     for key in keys:
@@ -115,12 +111,6 @@ def sort_codes(frame: pd.DataFrame, keys: Sequence[Order]) -> list[np.ndarray]:
         null_rank = -np.inf if key.nulls == "first" else np.inf
         codes[values.isna().to_numpy()] = null_rank
         lexsort_keys.append(codes)
-    return lexsort_keys
-
-
-def sort_positions(frame: pd.DataFrame, keys: Sequence[Order]) -> np.ndarray:
-    """Row positions of ``frame`` sorted by ``keys``, SQL-style, ties kept in frame order."""
-    lexsort_keys = sort_codes(frame, keys)
     if not lexsort_keys:
         return np.arange(len(frame))
     # np.lexsort sorts by the last key first and is stable.

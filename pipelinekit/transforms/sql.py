@@ -60,7 +60,7 @@ def literal(value: object) -> str:
     ('NULL', 'TRUE', '7')
     """
     if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
-        value = value.item()  # type: ignore[union-attr]
+        value = value.item()
     if value is None:
         return "NULL"
     if isinstance(value, bool):
@@ -142,7 +142,7 @@ def _database() -> duckdb.DuckDBPyConnection:
 def keywords() -> frozenset[str]:
     """DuckDB's keywords that cannot stand unquoted as a column name (lower case)."""
     query = (
-        "SELECT lower(keyword_name) FROM duckdb_keywords() "
-        "WHERE keyword_category <> 'unreserved'"
+        "SELECT lower(keyword_name) FROM duckdb_keywords() WHERE keyword_category <> 'unreserved'"
     )
-    return frozenset(row[0] for row in duckdb.sql(query).fetchall())
+    with duckdb.connect() as connection:
+        return frozenset(row[0] for row in connection.sql(query).fetchall())

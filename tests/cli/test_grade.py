@@ -27,6 +27,7 @@ def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
         (["grade"], "the following arguments are required: PATH"),
         (["grade", "x.ipynb", "--jobs", "many"], "invalid int value: 'many'"),
         (["exercises", "build", "00_datasets_tuor"], "did you mean '00_datasets_tour'"),
+        (["grade", "tests", "--exercise", "00_datasets"], "Unknown exercise '00_datasets'"),
     ],
 )
 def test_user_mistakes_print_one_line_and_exit_2(args, message):
@@ -59,7 +60,9 @@ def test_grade_a_folder_writes_gradebook_results_and_feedback(tmp_path):
     shutil.copy(ROOT / "solutions" / "00_datasets_tour.ipynb", tmp_path / "ada.ipynb")
     (tmp_path / "broken.ipynb").write_text("{ not json")
     out = tmp_path / "grades"
-    result = run("grade", str(tmp_path), "--out", str(out), "--jobs", "2")
+    result = run(
+        "grade", str(tmp_path), "--out", str(out), "--jobs", "2", "--exercise", "00_datasets_tour"
+    )
     assert result.returncode == 0, result.stderr
     assert "ada" in result.stdout and "100.0" in result.stdout
     gradebook = (out / "gradebook.csv").read_text().splitlines()

@@ -34,7 +34,7 @@ FROM input
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -232,7 +232,7 @@ class _Spec:
             count = int(bins)
             _check_count(count)
         else:
-            edges = _check_edges(bins)
+            edges = _check_edges(cast(Sequence[float], bins))
             count = len(edges) - 1
         if labels is not None:
             labels = tuple(labels)

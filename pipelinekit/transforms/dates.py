@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -57,8 +57,8 @@ DatePart = Literal[
 CyclicalPart = Literal["hour", "weekday", "month"]
 WeekStart = Literal["monday", "sunday"]
 
-DATE_PARTS: tuple[str, ...] = get_args(DatePart)
-CYCLICAL_PARTS: tuple[str, ...] = get_args(CyclicalPart)
+DATE_PARTS: tuple[DatePart, ...] = get_args(DatePart)
+CYCLICAL_PARTS: tuple[CyclicalPart, ...] = get_args(CyclicalPart)
 #: Length of each cycle, and where it starts (hours 0-23, weekdays and months from 1).
 _PERIODS = {"hour": (24, 0), "weekday": (7, 1), "month": (12, 1)}
 
@@ -277,7 +277,7 @@ def _part_sql(column: str, part: str, week_start: WeekStart) -> str:
     return f"date_part('{field}', {column})"
 
 
-def _check_parts(parts: Sequence[str], allowed: tuple[str, ...], kind: str) -> tuple[str, ...]:
+def _check_parts(parts: Sequence[str], allowed: tuple[str, ...], kind: str) -> tuple[Any, ...]:
     parts = (parts,) if isinstance(parts, str) else tuple(parts)
     if not parts:
         raise InvalidValueError(

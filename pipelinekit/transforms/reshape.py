@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -167,7 +167,7 @@ def pivot(
             index=spec.index,
             columns=columns,
             values=None,
-            agg=spec.measures_as_dict(),
+            agg=cast(Any, spec.measures_as_dict()),  # None: agg=None passes values through
             keys=keys,
             fill_value=fill_value,
             totals=totals,
@@ -706,8 +706,8 @@ def _key_text(key: object) -> str:
     if isinstance(key, (bool, np.bool_)):
         return "true" if key else "false"
     if isinstance(key, pd.Timestamp | dt.datetime):
-        key = pd.Timestamp(key)
-        return key.date().isoformat() if key == key.normalize() else key.isoformat(sep=" ")
+        stamp = pd.Timestamp(key)
+        return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat(sep=" ")
     if isinstance(key, dt.date):
         return key.isoformat()
     if isinstance(key, np.integer):

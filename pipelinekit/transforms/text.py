@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 TextStat = Literal["length", "word_count"]
-TEXT_STATS: tuple[str, ...] = get_args(TextStat)
+TEXT_STATS: tuple[TextStat, ...] = get_args(TextStat)
 #: A word is a run of characters other than ASCII white space, in Python's ``re`` and
 #: in RE2 (DuckDB) alike; ``\\s`` and ``\\w`` mean different things in the two.
 WORD = r"[^ \t\n\r\f\v]+"
@@ -295,7 +295,7 @@ def tfidf_top_terms(
     return out
 
 
-def _check_stats(stats: Sequence[str]) -> tuple[str, ...]:
+def _check_stats(stats: Sequence[str]) -> tuple[Any, ...]:
     stats = (stats,) if isinstance(stats, str) else tuple(stats)
     for stat in stats:
         if stat not in TEXT_STATS:

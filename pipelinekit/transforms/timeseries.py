@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -253,7 +253,10 @@ def resample_sql(
     if label == "end":
         bucket = f"{bucket} + {width.sql()}"
     lines = [quote(c) for c in by] + [f"{bucket} AS {quote(on)}"]
-    lines += [f"{AGGREGATIONS[how]}({quote(v)}) AS {quote(f'{v}_{how}')}" for v, how in measures]
+    lines += [
+        f"{AGGREGATIONS[cast(str, how)]}({quote(v)}) AS {quote(f'{v}_{how}')}"
+        for v, how in measures
+    ]
     positions = range(1, len(by) + 2)
     return (
         "SELECT\n  " + ",\n  ".join(lines) + f"\nFROM {table}\n"
@@ -1311,7 +1314,7 @@ def _check_time_column(
         )
     if getattr(column.dtype, "tz", None) is not None:
         raise InvalidValueError(
-            f"Column '{on}' has time zone {column.dtype.tz}",  # type: ignore[union-attr]
+            f"Column '{on}' has time zone {column.dtype.tz}",
             "naive timestamps (SQL TIMESTAMP, not TIMESTAMPTZ)",
             f"convert to UTC first: frame['{on}'].dt.tz_convert('UTC').dt.tz_localize(None)",
         )

@@ -63,7 +63,7 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeAlias, get_args
 
 import numpy as np
 import pandas as pd
@@ -108,8 +108,8 @@ VALUES = ("first_value", "last_value", "nth_value")
 ALIASES = {"avg": "mean", "stddev_samp": "std", "stddev": "std"}
 _SQL_NAMES = {"mean": "avg", "std": "stddev_samp"}
 
-Offset = int | float | pd.Timedelta
-Bound = Offset | None
+Offset: TypeAlias = int | float | pd.Timedelta
+Bound: TypeAlias = Offset | None
 
 
 # --------------------------------------------------------------------------- the frame
@@ -199,7 +199,7 @@ def _check_offset(bound: object, kind: str) -> None:
         return
     if kind == "rows" and (isinstance(bound, (int, np.integer)) and numeric):
         return
-    if kind == "range" and numeric and np.isfinite(bound):
+    if kind == "range" and numeric and np.isfinite(float(bound)):  # type: ignore[arg-type]
         return
     expected = (
         "a whole number of rows, 0 or None"
@@ -995,7 +995,7 @@ def _min_max(
     if is_time:
         values, unit = _time_ticks(series)
         info = np.iinfo("int64")
-        fill = info.max if function == "min" else info.min + 1
+        fill: float = info.max if function == "min" else info.min + 1
     else:
         values = series.to_numpy(dtype="float64", na_value=np.nan)
         fill = np.inf if function == "min" else -np.inf

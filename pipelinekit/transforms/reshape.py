@@ -592,8 +592,8 @@ def _row_labels(frame: pd.DataFrame, index: list[str]) -> tuple[pd.DataFrame, np
     """
     codes = frame.groupby(index, sort=False, dropna=False).ngroup().to_numpy()
     # Groups are numbered in order of first appearance: a new running maximum is a new group.
-    running = np.maximum.accumulate(codes)
-    first = np.flatnonzero(np.r_[True, running[1:] > running[:-1]])
+    running = np.maximum.accumulate(codes) if len(codes) else codes
+    first = np.flatnonzero(np.r_[True, running[1:] > running[:-1]][: len(codes)])
     labels = frame[index].iloc[first].reset_index(drop=True)
     order = sort_positions(labels, [Order(column) for column in index])
     rank = np.empty(len(order), dtype=np.int64)

@@ -70,7 +70,7 @@ import pandas as pd
 
 from pipelinekit.errors import InvalidValueError, UnknownNameError
 from pipelinekit.transforms.order import Order, OrderLike, parse_order, require_columns
-from pipelinekit.transforms.sql import quote
+from pipelinekit.transforms.sql import literal, quote
 from pipelinekit.transforms.twin import (
     TABLE,
     Engine,
@@ -548,17 +548,15 @@ def _expression_sql(spec: _Spec) -> str:
 
 
 def _literal(value: object) -> str:
-    if isinstance(value, (bool, np.bool_)):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return repr(value.item() if isinstance(value, np.generic) else value)
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    raise InvalidValueError(
-        f"Default {value!r} ({type(value).__name__})",
-        "a number, a string, a bool or None",
-        "fill other types afterwards with .fillna(...)",
-    )
+    """A lag/lead default as SQL (the shared :func:`literal`), named as a default in errors."""
+    try:
+        return literal(value)
+    except InvalidValueError as error:
+        raise InvalidValueError(
+            f"Default {value!r} ({type(value).__name__})",
+            "a number, a string, a bool or None",
+            "fill other types afterwards with .fillna(...)",
+        ) from error
 
 
 # --------------------------------------------------------------------------- pandas path

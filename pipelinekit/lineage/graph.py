@@ -36,13 +36,18 @@ from __future__ import annotations
 import dataclasses
 from collections import deque
 from collections.abc import Iterable, Iterator
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import networkx as nx
 import pandas as pd
 
 from pipelinekit.errors import PipelinekitError, UnknownNameError, format_list
 from pipelinekit.lineage.model import Edge, StepRecord, column_id
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+    from pipelinekit.lineage.svg import SvgDrawing
 
 __all__ = ["Impact", "LineageCycleError", "LineageGraph", "step_id"]
 
@@ -413,3 +418,27 @@ class LineageGraph:
             f"LineageGraph({kinds.get('dataset', 0)} datasets, {kinds.get('column', 0)} columns,"
             f" {kinds.get('step', 0)} steps)"
         )
+
+    # ------------------------------------------------------------------ drawing
+    def _repr_svg_(self) -> str:
+        """Jupyter shows the graph as a picture (:meth:`svg`; datasets only when huge)."""
+        from pipelinekit.lineage.svg import inline_svg
+
+        return inline_svg(self)
+
+    def svg(self, *, columns: bool = True, highlight: str | None = None) -> SvgDrawing:
+        """The graph as an SVG picture: shows itself in Jupyter, ``.save(path)`` writes it.
+
+        ``columns=False`` draws datasets and steps only; ``highlight`` (a dataset or
+        ``"dataset.column"``) keeps it and its upstream and downstream bright and fades
+        the rest. Narrow a large graph first: ``graph.neighbourhood("orders.amount").svg()``.
+        """
+        from pipelinekit.lineage.svg import draw_svg
+
+        return draw_svg(self, columns=columns, highlight=highlight)
+
+    def plot(self, *, highlight: str | None = None) -> go.Figure:
+        """An interactive plotly view of the same picture, with details on hover."""
+        from pipelinekit.lineage.plot import draw_plot
+
+        return draw_plot(self, highlight=highlight)

@@ -6,7 +6,7 @@
 np.int64(500)
 """
 
-from pipelinekit import datasets, grading, transforms
+from pipelinekit import catalog, datasets, grading, lineage, transforms
 from pipelinekit.errors import PipelinekitError
 from pipelinekit.transforms import sql
 
@@ -15,8 +15,10 @@ __version__ = "0.1.0"
 __all__ = [
     "PipelinekitError",
     "__version__",
+    "catalog",
     "datasets",
     "grading",
+    "lineage",
     "sql",
     "transforms",
 ]

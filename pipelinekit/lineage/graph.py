@@ -34,9 +34,11 @@ orders.amount → clean_orders.amount → totals.revenue
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections import deque
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 import networkx as nx
 import pandas as pd
@@ -420,6 +422,25 @@ class LineageGraph:
         )
 
     # ------------------------------------------------------------------ drawing
+    def save(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Store the graph and its runs in the DuckDB metadata database (see :mod:`.store`)."""
+        from pipelinekit.lineage import store
+
+        return store.save(self, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str] | None = None) -> LineageGraph:
+        """The graph stored in a metadata database by :meth:`save`."""
+        from pipelinekit.lineage import store
+
+        return store.load(path)
+
+    def openlineage(self, *, namespace: str = "pipelinekit") -> list[dict[str, Any]]:
+        """Every recorded run as OpenLineage RunEvents (START, then COMPLETE or FAIL)."""
+        from pipelinekit.lineage import openlineage
+
+        return openlineage.events(self, namespace=namespace)
+
     def _repr_svg_(self) -> str:
         """Jupyter shows the graph as a picture (:meth:`svg`; datasets only when huge)."""
         from pipelinekit.lineage.svg import inline_svg

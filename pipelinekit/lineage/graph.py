@@ -138,15 +138,18 @@ class LineageGraph:
 
     def add(self, step: StepRecord) -> None:
         """Add (or replace) a step; fail without changing the graph if it makes a cycle."""
-        before = (self.graph.copy(), dict(self.steps), dict(self.namespaces))
-        if step.name in self.steps:
+        self._check_kinds(step)
+        replaced = self.steps.get(step.name)
+        if replaced is not None:
             self._remove_step(step.name)
         try:
-            self._add_step(step)
             self._check_acyclic(step)
-        except PipelinekitError:
-            self.graph, self.steps, self.namespaces = before
+        except LineageCycleError:
+            if replaced is not None:
+                self._add_step(replaced)
+                self.steps[replaced.name] = replaced
             raise
+        self._add_step(step)
         self.steps[step.name] = step
 
     def record_run(
@@ -219,7 +222,9 @@ class LineageGraph:
         self.graph.remove_node(node)
         del self.steps[name]
 
-    def _ensure_node(self, node: str, *, kind: str, **attributes: object) -> None:
+    def _ensure_node(
+        self, node: str, *, kind: str, check_only: bool = False, **attributes: object
+    ) -> None:
         if node in self.graph and self.graph.nodes[node]["kind"] != kind:
             raise PipelinekitError(
                 f"'{node}' is already a {self.graph.nodes[node]['kind']} in the lineage graph,"
@@ -227,22 +232,37 @@ class LineageGraph:
                 "distinct names for datasets, columns and steps",
                 "rename the dataset or the step",
             )
-        if node not in self.graph:
+        if node not in self.graph and not check_only:
             self.graph.add_node(node, kind=kind, **attributes)
 
+    def _check_kinds(self, step: StepRecord) -> None:
+        """Fail before any change when a name of ``step`` is taken by another kind of node."""
+        wanted = [(step_id(step.name), "step")]
+        for datasets in (step.inputs, step.outputs):
+            for dataset, columns in datasets.items():
+                wanted.append((dataset, "dataset"))
+                wanted.extend((column_id(dataset, c), "column") for c in columns)
+        for node, kind in wanted:
+            self._ensure_node(node, kind=kind, check_only=True)
+
     def _check_acyclic(self, step: StepRecord) -> None:
-        flow = self.graph.subgraph(n for n, k in self.graph.nodes(data="kind") if k != "column")
-        try:
-            cycle = nx.find_cycle(flow, source=step_id(step.name))
-        except nx.NetworkXNoCycle:
-            return
-        loop = " → ".join([u for u, _ in cycle] + [cycle[0][0]])
-        raise LineageCycleError(
-            f"Step '{step.name}' makes a cycle: {loop}",
-            "data that flows one way, from sources to results",
-            "a step must not write a dataset it (or an earlier step) reads from;"
-            " give the output a new name, such as 'orders_v2'",
-        )
+        """Fail if an output of ``step`` is one of its inputs or lies upstream of one."""
+        flow = self._flow()
+        for output in step.outputs:
+            for source in step.inputs:
+                if output == source:
+                    loop = [output]
+                elif output in flow and source in flow and nx.has_path(flow, output, source):
+                    loop = nx.shortest_path(flow, output, source)
+                else:
+                    continue
+                node = step_id(step.name)
+                raise LineageCycleError(
+                    f"Step '{step.name}' makes a cycle: {' → '.join([node, *loop, node])}",
+                    "data that flows one way, from sources to results",
+                    "a step must not write a dataset it (or an earlier step) reads from;"
+                    f" give the output a new name, such as '{output}_v2'",
+                )
 
     # ------------------------------------------------------------------ reading
     def datasets(self) -> list[str]:

@@ -84,7 +84,9 @@ def literal(value: object) -> str:
     )
 
 
-def sql(query: str, **frames: pd.DataFrame) -> pd.DataFrame:
+def sql(
+    query: str, *, connection: duckdb.DuckDBPyConnection | None = None, **frames: pd.DataFrame
+) -> pd.DataFrame:
     """Run a DuckDB query over DataFrames given by name; return the result as a DataFrame.
 
     Each call opens its own connection (a cursor on an in-memory database) that sees only
@@ -96,6 +98,10 @@ def sql(query: str, **frames: pd.DataFrame) -> pd.DataFrame:
     ----------
     query : str
         One SQL statement; the tables it reads are the keyword arguments' names.
+    connection : duckdb connection, optional
+        A database whose tables the query may also read (and write). The frames are
+        registered on a cursor of it for this call only; temporary tables made by the
+        query go with that cursor.
     **frames : DataFrame
         The tables, e.g. ``orders=shop.orders``.
 
@@ -104,6 +110,23 @@ def sql(query: str, **frames: pd.DataFrame) -> pd.DataFrame:
     SqlError
         When DuckDB cannot parse or run the query: its message, with the line and a
         caret pointing at the problem, and a hint.
+
+    Notes
+    -----
+    Inside :func:`pipelinekit.lineage.track`, the query's column lineage is recorded
+    (:func:`pipelinekit.lineage.sql_lineage.sql_lineage`); a query whose lineage cannot be
+    read still runs, and its columns are recorded as of unknown origin.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> warehouse = duckdb.connect()
+    >>> _ = warehouse.execute("CREATE TABLE customers AS SELECT 'a' AS customer, 'FR' AS country")
+    >>> orders = pd.DataFrame({"customer": ["a", "a"], "amount": [10, 5]})
+    >>> sql("SELECT country, sum(amount) AS total FROM orders JOIN customers USING (customer)"
+    ...     " GROUP BY country", connection=warehouse, orders=orders)
+      country  total
+    0      FR   15.0
     """
     for name, frame in frames.items():
         if not isinstance(frame, pd.DataFrame):
@@ -112,19 +135,60 @@ def sql(query: str, **frames: pd.DataFrame) -> pd.DataFrame:
                 "a pandas DataFrame for every keyword argument",
                 f"pass {name}=your_frame (a Series needs .to_frame())",
             )
-    with _database().cursor() as connection:
+    database = connection if connection is not None else _database()
+    with database.cursor() as cursor:
         for name, frame in frames.items():
-            connection.register(name, frame)
+            cursor.register(name, frame)
         try:
-            return connection.sql(query).df()
+            result = cursor.sql(query).df()
         except duckdb.Error as error:
             first, _, rest = str(error).partition("\n")
             tables = ", ".join(frames) or "none"
+            if connection is not None:
+                tables += " and the connection's tables"
             raise SqlError(
                 f"DuckDB could not run the query: {first}" + (f"\n{rest.strip()}" if rest else ""),
                 f"a query over the tables passed in ({tables})",
                 'check the names against the tables\' columns; quote names with spaces in "..."',
             ) from error
+        finally:
+            for name in frames:
+                cursor.unregister(name)
+    _record_lineage(query, result, frames, connection)
+    return result
+
+
+def _record_lineage(
+    query: str,
+    result: pd.DataFrame,
+    frames: dict[str, pd.DataFrame],
+    connection: duckdb.DuckDBPyConnection | None,
+) -> None:
+    """Tell the active lineage tracker, if any, where the query's columns came from.
+
+    Never fails a query DuckDB ran: when the lineage cannot be read, the tracker hears
+    that the result's columns are of unknown origin, and why.
+    """
+    from pipelinekit.lineage import capture
+
+    tracker = capture.active()
+    if tracker is None:
+        return
+    from pipelinekit.lineage.sql_lineage import sql_lineage, writes_table
+
+    try:
+        step = sql_lineage(
+            query,
+            schema={name: list(frame.columns) for name, frame in frames.items()},
+            connection=connection,
+        )
+    except Exception as error:  # any failure: lineage is a by-product, the query ran
+        tracker.unknown(result, frames, reason=str(error))
+        return
+    if writes_table(query):
+        tracker.record(step)  # the datasets are the tables the statement names
+    else:
+        tracker.derive(result, step, frames)  # the result frame gets provenance
 
 
 _local = threading.local()

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from pipelinekit.cli import curriculum, datasets_cards, exercises, generate, grade
+from pipelinekit.cli import curriculum, datasets_cards, exercises, generate, grade, lineage
 from pipelinekit.errors import PipelinekitError
 
 __all__ = ["main", "build_parser"]
@@ -23,6 +23,7 @@ EXAMPLES = """examples:
   pipelinekit datasets cards --out datasets
   pipelinekit exercises build --check
   pipelinekit grade submissions/ --out grades/
+  pipelinekit lineage upstream daily_sales.revenue
 """
 
 USAGE_ERROR = 2
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     curriculum.register(commands)
     exercises.register(commands)
     grade.register(commands)
+    lineage.register(commands)
     return parser
 
 

@@ -343,9 +343,12 @@ class LineageGraph:
     def _require(self, name: str, *, kind: str | None = None) -> None:
         if name in self.graph and (kind is None or self.graph.nodes[name]["kind"] == kind):
             return
+        dataset = name.rpartition(".")[0]
         if kind is None:
-            kind = "column" if "." in name and name.rpartition(".")[0] in self.graph else "dataset"
+            kind = "column" if dataset in self.graph else "dataset"
         options = [n for n, k in self.graph.nodes(data="kind") if k == kind]
+        if kind == "column" and self.graph.nodes.get(dataset, {}).get("kind") == "dataset":
+            options = [column_id(dataset, c) for c in self.columns(dataset)]
         raise UnknownNameError.for_name(
             name,
             sorted(options),

@@ -50,7 +50,7 @@ from pipelinekit.catalog.extract_database import extract_database
 from pipelinekit.catalog.search import SearchableTable, search_tables
 from pipelinekit.datasets.cards import CARD_DOMAINS, card
 from pipelinekit.datasets.dataset import Dataset
-from pipelinekit.errors import InvalidValueError, UnknownNameError
+from pipelinekit.errors import InvalidValueError, PipelinekitError, UnknownNameError
 from pipelinekit.lineage.graph import LineageGraph
 
 __all__ = ["Catalog"]
@@ -237,6 +237,59 @@ class Catalog:
                 "a pipelinekit LineageGraph",
             )
         self.lineage = graph
+
+    def annotate_lineage(self) -> list[str]:
+        """Copy the catalog's documentation onto the attached lineage graph's nodes.
+
+        Each registered table that is a dataset of the graph gets its description, owner
+        and tags; each of its columns its data type, description and tags. OpenLineage
+        events of the graph then carry them (the schema, documentation, ownership and
+        tags facets), so a lineage server shows the same documentation as the card.
+        Returns the datasets annotated.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from pipelinekit.lineage.model import StepRecord
+        >>> graph = LineageGraph()
+        >>> graph.add(StepRecord.from_mapping("copy", inputs={"orders": ["amount"]},
+        ...     outputs={"copy": ["amount"]}, derived={"copy.amount": ["orders.amount"]}))
+        >>> catalog = Catalog(lineage=graph)
+        >>> catalog.register("orders", pd.DataFrame({"amount": [1.5]}), docs={
+        ...     "description": "Orders.", "owner": "sales",
+        ...     "columns": {"amount": {"description": "Paid, EUR.", "tags": ["finance"]}}})
+        >>> catalog.annotate_lineage()
+        ['orders']
+        >>> graph.graph.nodes["orders.amount"]["type"], graph.graph.nodes["orders"]["owner"]
+        ('float64', 'sales')
+        """
+        if self.lineage is None:
+            raise PipelinekitError(
+                "No lineage graph is attached to the catalog",
+                "Catalog(lineage=graph) or catalog.attach_lineage(graph) first",
+            )
+        nodes = self.lineage.graph.nodes
+        annotated = []
+        for name, entry in self._entries.items():
+            if nodes.get(name, {}).get("kind") != "dataset":
+                continue
+            docs = _checked(entry, name) or {}
+            for key in ("description", "owner", "tags"):
+                if docs.get(key):
+                    nodes[name][key] = list(docs[key]) if key == "tags" else docs[key]
+            documented = docs.get("columns") or {}
+            for row in entry.metadata.columns.itertuples(index=False):
+                node = nodes.get(f"{name}.{row.column}")
+                if node is None or node.get("kind") != "column":
+                    continue
+                node["type"] = str(row.type)
+                info = documented.get(row.column) or {}
+                if info.get("description"):
+                    node["description"] = info["description"]
+                if info.get("tags"):
+                    node["tags"] = list(info["tags"])
+            annotated.append(name)
+        return annotated
 
     def attach_quality(self, name: str, results: pd.DataFrame) -> None:
         """Keep the latest quality results of table ``name``; its card shows them.

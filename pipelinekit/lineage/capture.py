@@ -57,7 +57,7 @@ import threading
 import types
 import uuid
 import weakref
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, TypeVar, overload
 
 import networkx as nx
@@ -66,7 +66,7 @@ import pandas as pd
 from pipelinekit.errors import PipelinekitError
 from pipelinekit.lineage import pandas_hooks as hooks
 from pipelinekit.lineage.graph import LineageGraph
-from pipelinekit.lineage.model import DIRECT_SUBTYPES, Column, Edge, StepRecord
+from pipelinekit.lineage.model import DIRECT_SUBTYPES, Column, Edge, StepRecord, Subtype
 from pipelinekit.lineage.provenance import Origin, Origins, Prov, Provenance, is_unknown, then
 from pipelinekit.lineage.provenance import unknown as unknown_origin
 
@@ -578,14 +578,25 @@ def _returned(result: object, name: str) -> dict[str, object]:
 
 
 def records_lineage(transform: F) -> F:
-    """Make a pipelinekit transform record its lineage (from its SQL twin) when tracked.
+    """Make a pipelinekit transform record its column lineage when tracked.
 
     Outside a tracked block the wrapper only calls through. Inside, the transform runs
-    with the pandas patches suspended (its internals are not the learner's code); its
-    SQL twin ``transform.sql(...)`` is read by
-    :func:`pipelinekit.lineage.sql_lineage.sql_lineage` and the result's columns get
-    their origins through :meth:`Tracker.derive`. When the twin cannot be had, the
-    result's columns are reported as unknown, with the reason.
+    with the pandas patches suspended (its internals are not the learner's code), and
+    the result's columns get their origins through :meth:`Tracker.derive` from a step
+    that says how each was made, read from what the transform carries:
+
+    * ``transform.sql``, its SQL twin, called with the call's arguments that it takes
+      (not ``engine``), plus those ``transform.twin_arguments(frame, *args, **kwargs)``
+      reads from the data when the call left them out (``one_hot``'s categories,
+      ``pivot``'s keys); the query is read by
+      :func:`pipelinekit.lineage.sql_lineage.sql_lineage`.
+    * ``transform.lineage(frame, result, *args, **kwargs)``, declared by hand for a
+      transform SQL cannot express: ``{output column: [(input column, subtype,
+      description), ...]}``. A result column it leaves out is a copy of the frame's
+      column of that name.
+
+    When neither gives the lineage, the result's columns are reported as unknown, with
+    the reason.
     """
 
     @functools.wraps(transform)
@@ -595,9 +606,9 @@ def records_lineage(transform: F) -> F:
             return transform(frame, *args, **kwargs)
         with hooks.suspended():
             result = transform(frame, *args, **kwargs)
-            step, reason = _twin_step(transform, frame, args, kwargs)
-        if not isinstance(result, pd.DataFrame) or not isinstance(frame, pd.DataFrame):
-            return result
+            if not isinstance(result, pd.DataFrame) or not isinstance(frame, pd.DataFrame):
+                return result
+            step, reason = _transform_step(transform, frame, result, args, kwargs)
         from pipelinekit.transforms.twin import TABLE
 
         if step is not None:
@@ -609,18 +620,70 @@ def records_lineage(transform: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _twin_step(
-    transform: Callable[..., Any], frame: Any, args: tuple, kwargs: dict
+def _transform_step(
+    transform: Callable[..., Any],
+    frame: pd.DataFrame,
+    result: pd.DataFrame,
+    args: tuple,
+    kwargs: dict,
 ) -> tuple[StepRecord | None, str]:
+    """The step of one transform call, or None and why it cannot be had."""
     name = transform.__name__
+    declared = getattr(transform, "lineage", None)
+    if declared is not None:
+        try:
+            return _declared_step(name, frame, result, declared(frame, result, *args, **kwargs)), ""
+        except Exception as error:
+            return None, f"{name}: its declared lineage failed ({type(error).__name__}: {error})"
     twin = getattr(transform, "sql", None)
     if twin is None:
-        return None, f"{name} has no SQL twin to read its lineage from"
+        return None, f"{name} has no SQL twin nor declared lineage to read its lineage from"
     try:
-        query = twin(*args, **{k: v for k, v in kwargs.items() if k != "engine"})
+        taken = inspect.signature(twin).parameters
+        any_keyword = any(p.kind is p.VAR_KEYWORD for p in taken.values())
+        arguments = {
+            k: v for k, v in kwargs.items() if k != "engine" and (any_keyword or k in taken)
+        }
+        complete = getattr(transform, "twin_arguments", None)
+        if complete is not None:
+            arguments.update(complete(frame, *args, **kwargs))
+        query = twin(*args, **arguments)
         return _twin_lineage(query, tuple(str(c) for c in frame.columns), name), ""
     except Exception as error:
         return None, f"{name}: its SQL twin could not be read ({type(error).__name__}: {error})"
+
+
+def _declared_step(
+    name: str,
+    frame: pd.DataFrame,
+    result: pd.DataFrame,
+    declared: Mapping[str, Sequence[tuple[str, Subtype, str]]],
+) -> StepRecord:
+    """A transform's hand-declared lineage as a step from ``input`` to ``result``; a
+    result column neither declared nor in the frame is unknown."""
+    from pipelinekit.transforms.twin import TABLE
+
+    inputs = [str(c) for c in frame.columns]
+    outputs = [str(c) for c in result.columns]
+    edges, unknown = [], []
+    for column in outputs:
+        uses = declared.get(column)
+        if uses is None and column in inputs:
+            uses = [(column, "IDENTITY", column)]
+        if uses is None:
+            unknown.append(f"result.{column}")
+        for source, subtype, description in uses or []:
+            edges.append(
+                Edge(Column(TABLE, source), Column("result", column), subtype, description)
+            )
+    return StepRecord(
+        name,
+        inputs={TABLE: inputs},
+        outputs={"result": outputs},
+        edges=edges,
+        unknown=unknown,
+        kind="transform",
+    )
 
 
 @functools.lru_cache(maxsize=256)

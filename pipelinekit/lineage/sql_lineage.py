@@ -6,6 +6,7 @@ ones (CTEs, subqueries, set-operation branches) before the ones that read them. 
 scope's result column gets its sources: DIRECT edges for the values it is made of, INDIRECT
 edges for the columns that decide its rows (``WHERE``, ``JOIN ... ON``, ``GROUP BY``,
 ``ORDER BY``) or its branch (``CASE WHEN``) or window (``OVER (PARTITION BY ...)``).
+``PIVOT`` and ``UNPIVOT`` clauses are read by :mod:`~pipelinekit.lineage.sql_pivot`.
 
 Examples
 --------
@@ -42,8 +43,9 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, traverse_scope
 from sqlglot.schema import MappingSchema
 
-from pipelinekit.errors import UnknownNameError
+from pipelinekit.errors import InvalidValueError, UnknownNameError
 from pipelinekit.lineage.model import Column, StepRecord
+from pipelinekit.lineage.sql_pivot import prepare_pivots
 from pipelinekit.lineage.sql_schema import (
     Catalog,
     SchemaLike,
@@ -129,6 +131,7 @@ def sql_lineage(
     _describe_table_functions(target.query, catalog)
     _keep_display_names(target.query)
     _name_unnamed(target)
+    _prepare_pivots(target.query)
     scopes = _qualify(target.query, tables, query)
     tracer = Tracer(tables, query)
     for scope in scopes:
@@ -336,6 +339,14 @@ def _name_unnamed(target: _Target) -> None:
     named = zip([item for _, item in top] + inner, top_names + inner_names, strict=True)
     for item, name in named:
         item.replace(exp.Alias(this=item.copy(), alias=_identifier(name)))
+
+
+def _prepare_pivots(query: exp.Query) -> None:
+    """Check the PIVOT / UNPIVOT clauses and name PIVOT columns (:func:`prepare_pivots`)."""
+    try:
+        prepare_pivots(query)
+    except InvalidValueError as error:
+        raise SqlLineageError(error.found, error.expected, error.hint) from error
 
 
 def _positions(node: exp.Expr) -> frozenset[int]:

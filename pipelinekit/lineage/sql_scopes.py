@@ -40,6 +40,7 @@ from pipelinekit.errors import (
     nearest,
 )
 from pipelinekit.lineage.model import DIRECT_SUBTYPES, INDIRECT_SUBTYPES, Column, Edge, Subtype
+from pipelinekit.lineage.sql_pivot import Use, pivoted
 from pipelinekit.lineage.sql_schema import Table
 
 __all__ = [
@@ -137,6 +138,7 @@ class Tracer:
         self.text = text
         self.results: dict[int, ScopeResult] = {}
         self.nested: dict[int, ScopeResult] = {}  # by id of a subquery's expression
+        self.pivots: dict[int, ScopeResult] = {}  # by id of a PIVOT / UNPIVOT clause
 
     def trace(self, scope: Scope) -> None:
         node = scope.expression
@@ -269,6 +271,12 @@ class Tracer:
                     how = _window_text(node) if direct else description
                     self._visit(part, scope, "WINDOW" if direct else local, how, out)
             return
+        if direct and isinstance(node, exp.WithinGroup) and isinstance(node.expression, exp.Order):
+            # percentile_cont(0.5) WITHIN GROUP (ORDER BY x): the ordered values are aggregated
+            self._visit(node.this, scope, local, description, out)
+            for ordered in node.expression.expressions:
+                self._visit(ordered.this, scope, "AGGREGATION", description, out)
+            return
         for kind, condition, subtype in _DECIDERS if direct else ():
             if isinstance(node, kind):
                 for key, child in _arguments(node):
@@ -310,6 +318,9 @@ class Tracer:
         self, name: str, scope: Scope | None
     ) -> Table | ScopeResult | exp.Expr | None:
         while scope is not None:
+            pivot = self._pivot_named(name, scope)
+            if pivot is not None:
+                return pivot
             source = scope.sources.get(name)
             if isinstance(source, Scope):
                 return self.results.get(id(source))
@@ -343,6 +354,8 @@ class Tracer:
         for _, source in scope.selected_sources.values():
             if isinstance(source, Scope) and id(source) in self.results:
                 merge(rows, self.results[id(source)].rows)
+        for pivot, owner in _pivots(scope):
+            merge(rows, self._pivot(pivot, owner, scope).rows)
         for join in select.args.get("joins") or []:
             if join.args.get("on") is not None:
                 self._visit(
@@ -366,6 +379,42 @@ class Tracer:
         if order is not None and (scope.is_root or select.args.get("limit")):
             self._visit(order, scope, "SORT", _clause(order), rows)
         return rows
+
+    def _pivot_named(self, name: str, scope: Scope) -> ScopeResult | None:
+        """The result of ``FROM t PIVOT (...) AS name`` (or ``t``'s, unaliased), if any."""
+        for pivot, owner in _pivots(scope):
+            if (pivot.alias or owner).lower() == name.lower():
+                return self._pivot(pivot, owner, scope)
+        return None
+
+    def _pivot(self, pivot: exp.Pivot, owner: str, scope: Scope) -> ScopeResult:
+        """A PIVOT / UNPIVOT clause's result (see :mod:`~pipelinekit.lineage.sql_pivot`):
+        its lineage over the columns of the table or query it follows, composed with
+        theirs (``owner`` is the name of the table or query)."""
+        if id(pivot) in self.pivots:
+            return self.pivots[id(pivot)]
+        source = scope.sources.get(owner)
+        names: list[str]
+        base: list[Lineage]
+        if isinstance(source, exp.Table):
+            table = self.tables[tuple(p.name.lower() for p in source.parts)]
+            names = list(table.columns)
+            base = [{(Column(table.name, c), "IDENTITY"): c} for c in names]
+            rows: Lineage = {}
+        elif isinstance(source, Scope) and id(source) in self.results:
+            inner = self.results[id(source)]
+            names, base, rows = inner.names, inner.columns, dict(inner.rows)
+        else:
+            raise SqlLineageError(
+                f"The columns '{sql_text(pivot)}' reads are not known",
+                "a PIVOT or UNPIVOT after a table or a subquery",
+                "pivot a table or a subquery, not a table function",
+            )
+        shape = pivoted(pivot, names)
+        columns = [_apply(uses, names, base) for uses in shape.columns]
+        merge(rows, _apply(shape.rows, names, base))
+        result = self.pivots[id(pivot)] = ScopeResult(shape.names, columns, rows)
+        return result
 
     def _unknown_column(self, node: exp.Column, scope: Scope) -> SqlLineageError:
         """An error naming the nearest columns of the tables in scope (or the tables, when
@@ -416,6 +465,31 @@ def _arguments(node: exp.Expr) -> Iterator[tuple[str, exp.Expr]]:
         for child in value if isinstance(value, list) else [value]:
             if isinstance(child, exp.Expr):
                 yield key, child
+
+
+def _pivots(scope: Scope) -> list[tuple[exp.Pivot, str]]:
+    """The PIVOT / UNPIVOT clauses after the tables and subqueries a SELECT reads, each
+    with the name of the one it follows."""
+    select = scope.expression
+    if not isinstance(select, exp.Select):
+        return []
+    return [
+        (pivot, pivot.parent.alias_or_name)
+        for pivot in select.find_all(exp.Pivot)
+        if pivot.parent_select is select and pivot.parent is not None
+    ]
+
+
+def _apply(uses: list[Use], names: list[str], base: list[Lineage]) -> Lineage:
+    """The lineage of a pivot's column made of input columns ``uses``, composed with the
+    lineage ``base`` of the input's columns ``names``."""
+    by_name = {n.lower(): lineage for n, lineage in zip(names, base, strict=True)}
+    out: Lineage = {}
+    for name, subtype, description in uses:
+        if name.lower() not in by_name:
+            raise unknown_column_error(exp.column(name), names, None)
+        compose(out, subtype, description, by_name[name.lower()])
+    return out
 
 
 def _chain(scope: Scope | None) -> Iterator[Scope]:

@@ -130,7 +130,16 @@ def one_hot_sql(
     return add_columns_sql(expressions, table=table)
 
 
+def _one_hot_twin_arguments(
+    frame: pd.DataFrame, column: str, *, categories: Sequence[Category] | None = None, **_: object
+) -> dict[str, object]:
+    """The categories :func:`one_hot_sql` needs, read from the data when the call did not
+    give them (for the lineage of a tracked call)."""
+    return {"categories": _sorted_values(frame[column]) if categories is None else categories}
+
+
 one_hot.sql = one_hot_sql  # type: ignore[attr-defined]
+one_hot.twin_arguments = _one_hot_twin_arguments  # type: ignore[attr-defined]
 
 
 def frequency_encoding(

@@ -234,7 +234,14 @@ def pivot_sql(
     return query + f"GROUP BY {group}\nORDER BY {order}"
 
 
+def _pivot_twin_arguments(frame: pd.DataFrame, *, columns: str, **_: object) -> dict[str, object]:
+    """The pivot keys :func:`pivot_sql` needs, read from the data as :func:`pivot` reads
+    them (for the lineage of a tracked call)."""
+    return {"keys": _pivot_keys(frame, columns, "pandas")}
+
+
 pivot.sql = pivot_sql  # type: ignore[attr-defined]
+pivot.twin_arguments = _pivot_twin_arguments  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------------------------
@@ -302,11 +309,7 @@ def unpivot(
     check_engine(engine)
     ids = _as_list(id_columns)
     require_columns(frame, ids)
-    melted = (
-        [c for c in frame.columns if c not in ids]
-        if value_columns is None
-        else _as_list(value_columns)
-    )
+    melted = _value_columns(frame, ids, value_columns)
     _check_unpivot(frame, ids, melted, name, value_name, prefix)
     if engine == "duckdb":
         query = unpivot_sql(
@@ -367,7 +370,23 @@ def unpivot_sql(
     )
 
 
+def _value_columns(frame: pd.DataFrame, ids: list[str], value_columns: Names | None) -> list[str]:
+    """The columns to melt: those named, or every column not in ``ids``."""
+    if value_columns is None:
+        return [c for c in frame.columns if c not in ids]
+    return _as_list(value_columns)
+
+
+def _unpivot_twin_arguments(
+    frame: pd.DataFrame, *, id_columns: Names, value_columns: Names | None = None, **_: object
+) -> dict[str, object]:
+    """The value columns :func:`unpivot_sql` needs, as :func:`unpivot` picks them (for the
+    lineage of a tracked call)."""
+    return {"value_columns": _value_columns(frame, _as_list(id_columns), value_columns)}
+
+
 unpivot.sql = unpivot_sql  # type: ignore[attr-defined]
+unpivot.twin_arguments = _unpivot_twin_arguments  # type: ignore[attr-defined]
 
 
 def _check_unpivot(

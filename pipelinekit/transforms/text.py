@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from pipelinekit.errors import InvalidValueError, UnknownNameError
+from pipelinekit.lineage.model import Subtype
 from pipelinekit.transforms.order import require_columns
 from pipelinekit.transforms.sql import literal, quote
 from pipelinekit.transforms.twin import (
@@ -293,6 +294,19 @@ def tfidf_top_terms(
         [kept.get(row, []) for row in range(len(texts))], index=frame.index, dtype=object
     )
     return out
+
+
+def _tfidf_top_terms_lineage(
+    frame: pd.DataFrame, result: pd.DataFrame, column: str, *, name: str | None = None, **_: object
+) -> dict[str, list[tuple[str, Subtype, str]]]:
+    """The column lineage of :func:`tfidf_top_terms`, declared as it has no SQL twin:
+    each row's terms are its own words weighed by how many rows use them, so they
+    aggregate ``column`` over every row. The frame's columns are copied."""
+    how = "top TF-IDF terms: the row's words, weighed by how many rows use them"
+    return {name or f"{column}_top_terms": [(column, "AGGREGATION", how)]}
+
+
+tfidf_top_terms.lineage = _tfidf_top_terms_lineage  # type: ignore[attr-defined]
 
 
 def _check_stats(stats: Sequence[str]) -> tuple[Any, ...]:

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from pipelinekit.errors import InvalidValueError, UnknownNameError, format_list
+from pipelinekit.lineage.model import Subtype
 from pipelinekit.transforms.order import Order, require_columns, sort_positions
 from pipelinekit.transforms.reshape import (
     AGGREGATIONS,
@@ -265,7 +266,22 @@ def resample_sql(
     )
 
 
+def _resample_twin_arguments(
+    frame: pd.DataFrame,
+    *,
+    on: str,
+    agg: str | Sequence[str] | Mapping[str, str | Sequence[str]],
+    by: By = (),
+    **_: object,
+) -> dict[str, object]:
+    """``agg`` as the mapping :func:`resample_sql` needs: a name or list of names spelt
+    out over the numeric columns, as :func:`resample` does (for the lineage of a tracked
+    call)."""
+    return {"agg": _as_agg_dict(_resample_measures(frame, on, _as_list(by), agg))}
+
+
 resample.sql = resample_sql  # type: ignore[attr-defined]
+resample.twin_arguments = _resample_twin_arguments  # type: ignore[attr-defined]
 
 
 def _bucket(times: pd.Series, width: Every, week_start: str) -> pd.Series:
@@ -538,7 +554,25 @@ def fill_gaps_sql(
     )
 
 
+def _fill_gaps_twin_arguments(
+    frame: pd.DataFrame,
+    *,
+    on: str,
+    by: By = (),
+    method: FillMethod | float | str = "none",
+    columns: Sequence[str] | None = None,
+    **_: object,
+) -> dict[str, object]:
+    """The columns :func:`fill_gaps_sql` fills and returns, picked as :func:`fill_gaps`
+    picks them (for the lineage of a tracked call)."""
+    return {
+        "columns": _fill_columns(frame, on, _as_list(by), method, columns),
+        "all_columns": list(frame.columns),
+    }
+
+
 fill_gaps.sql = fill_gaps_sql  # type: ignore[attr-defined]
+fill_gaps.twin_arguments = _fill_gaps_twin_arguments  # type: ignore[attr-defined]
 
 
 def _fill_columns(
@@ -1268,6 +1302,36 @@ def decompose(
     if not pieces:
         return pd.DataFrame(columns=[*by, on, "observed", "trend", "seasonal", "residual"])
     return pd.concat(pieces, ignore_index=True)
+
+
+def _decompose_lineage(
+    frame: pd.DataFrame,
+    result: pd.DataFrame,
+    *,
+    on: str,
+    column: str,
+    method: str = "classical",
+    by: By = (),
+    **_: object,
+) -> dict[str, list[tuple[str, Subtype, str]]]:
+    """The column lineage of :func:`decompose`, declared as it has no SQL twin.
+
+    ``observed`` is ``column``; ``trend``, ``seasonal`` and ``residual`` are computed from
+    the values of each series (``by``) in time order (``on``), as a window aggregate
+    would be. ``by`` and ``on`` are copied.
+    """
+    window: list[tuple[str, Subtype, str]] = [
+        *[(c, "WINDOW", f"one series per {c}") for c in _as_list(by)],
+        (on, "WINDOW", f"in time order of {on}"),
+    ]
+    parts: dict[str, list[tuple[str, Subtype, str]]] = {
+        part: [(column, "AGGREGATION", f"{method} decomposition: {part}"), *window]
+        for part in ("trend", "seasonal", "residual")
+    }
+    return {"observed": [(column, "IDENTITY", column)], **parts}
+
+
+decompose.lineage = _decompose_lineage  # type: ignore[attr-defined]
 
 
 def _check_regular(times: pd.Series, period: int, key: object) -> None:

@@ -12,7 +12,14 @@ import pipelinekit as pk
 from pipelinekit.datasets.dataset import Dataset
 from pipelinekit.errors import PipelinekitError
 from pipelinekit.lineage import pandas_hooks
-from pipelinekit.lineage.capture import Tracker, active, default_graph, track, tracked
+from pipelinekit.lineage.capture import (
+    Tracker,
+    active,
+    default_graph,
+    records_lineage,
+    track,
+    tracked,
+)
 from pipelinekit.lineage.graph import LineageGraph
 from pipelinekit.lineage.model import Column, Edge, StepRecord
 from pipelinekit.lineage.sql_lineage import sql_lineage
@@ -346,16 +353,21 @@ def test_a_transform_in_a_block_records_edges_from_its_sql_twin() -> None:
     assert tracker.step is not None and not tracker.step.unknown
 
 
-def test_a_transform_without_a_twin_is_unknown_with_the_reason() -> None:
+def test_a_transform_whose_twin_cannot_be_read_is_unknown_with_the_reason() -> None:
+    def doubled(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(twice=frame.amount * 2)
+
+    doubled.sql = lambda: "SELECT *, amout * 2 AS twice FROM input"  # type: ignore[attr-defined]
     graph = LineageGraph()
     orders = orders_frame()
     with track(graph) as tracker:
-        coded = pk.transforms.one_hot(orders, "customer_id")
-    added = coded.columns[-1]
-    assert added not in orders.columns
+        coded = records_lineage(doubled)(orders)
+    assert list(coded.columns)[-1] == "twice"
     assert tracker.step is not None
-    assert f"coded.{added}" in tracker.step.unknown
-    assert "one_hot: its SQL twin could not be read" in tracker.step.description
+    assert "coded.twice" in tracker.step.unknown
+    assert (
+        "doubled: its SQL twin could not be read (UnknownSqlNameError" in tracker.step.description
+    )
 
 
 def test_transforms_call_through_outside_blocks() -> None:

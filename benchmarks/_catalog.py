@@ -76,28 +76,34 @@ def pandas_same_answers(data: pd.DataFrame) -> None:
         counts.sort_values(["n", "v"], ascending=[False, True]).head(3)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-    data = frame(args.rows)
+def run(rows: int = 1_000_000, repeat: int = 3) -> list[str]:
+    """Time the catalog's extraction against pandas on the same frame; printable lines."""
+    data = frame(rows)
     connection = duckdb.connect()
     connection.register("data", data)
     connection.execute("CREATE TABLE orders AS SELECT * FROM data")
 
-    catalog = best(args.repeat, lambda: extract_frame(data))
-    in_duckdb = best(args.repeat, lambda: extract_duckdb(connection, "orders"))
-    describe = best(args.repeat, lambda: pandas_describe(data))
-    same = best(args.repeat, lambda: pandas_same_answers(data))
-    print(f"{args.rows:,} rows x {data.shape[1]} columns, best of {args.repeat}")
+    catalog = best(repeat, lambda: extract_frame(data))
+    in_duckdb = best(repeat, lambda: extract_duckdb(connection, "orders"))
+    describe = best(repeat, lambda: pandas_describe(data))
+    same = best(repeat, lambda: pandas_same_answers(data))
+    lines = [f"{rows:,} rows x {data.shape[1]} columns, best of {repeat}"]
     for label, seconds, note in [
         ("catalog extract_frame", catalog, ""),
         ("catalog extract_duckdb", in_duckdb, "(table inside DuckDB)"),
         ("pandas describe+nunique+isna", describe, f"catalog/pandas {catalog / describe:.2f}"),
         ("pandas, same answers", same, f"catalog/pandas {catalog / same:.2f}"),
     ]:
-        print(f"  {label:<30}{seconds:7.3f} s  {note}")
+        lines.append(f"  {label:<30}{seconds:7.3f} s  {note}")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    print("\n".join(run(args.rows, args.repeat)))
 
 
 if __name__ == "__main__":

@@ -414,6 +414,9 @@ class Rule:
             )
         if severity not in ("warn", "error"):
             raise UnknownNameError.for_name(severity, ["warn", "error"], kind="severity")
+        if columns is not None and any(p.name == "columns" for p in spec.params):
+            params = {"columns": list(columns), **params}  # columns_present: a parameter
+            columns = None
         keys = tuple(columns) if columns is not None else ((column,) if column else ())
         if isinstance(columns, str):
             keys = (columns,)
@@ -453,10 +456,7 @@ class Rule:
         elif self.columns:
             out["columns"] = list(self.columns)
         out.update(self.params)
-        if (
-            self.name
-            != Rule(self.kind, column=self.column, columns=self.columns or None, **self.params).name
-        ):
+        if self.name != f"{self.kind}({', '.join(self.columns)})":
             out["name"] = self.name
         if self.severity != "error":
             out["severity"] = self.severity

@@ -94,3 +94,12 @@ def test_judging_row_metric_and_error_outcomes():
     assert not judge(fresh, Outcome(rows=1, value=90_000.0), sql="", engine="duckdb").passed
     broken = judge(row, Outcome(error="Unknown column 'emial'"), sql="", engine="duckdb")
     assert broken.status == "error" and not broken.passed
+
+
+def test_columns_present_takes_its_columns_as_a_parameter():
+    rule = Rule("columns_present", columns=["city", "email"], exact="true")
+    assert rule.columns == () and rule.params["columns"] == ["city", "email"]
+    data = rule.to_dict()
+    assert data == {"kind": "columns_present", "columns": ["city", "email"], "exact": "true"}
+    kind = data.pop("kind")
+    assert Rule(kind, **data) == rule

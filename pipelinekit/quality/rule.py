@@ -238,10 +238,10 @@ _KIND_LIST = [
         "consistency",
         "row",
         "`column` equals the sum of the SQL expression `expression` over the rows of"
-        " `table` with the same `key`, within `tolerance` (keys with no rows there sum"
+        " `parts` with the same `key`, within `tolerance` (keys with no rows there sum"
         " to 0).",
         params=(
-            Param("table", "text", doc="the table holding the parts"),
+            Param("parts", "text", doc="the table holding the parts"),
             Param("expression", "sql", doc="the amount of one part, e.g. quantity * price"),
             Param("key", "column", doc="the column both tables share"),
             Param("tolerance", "number", required=False, doc="allowed difference (0.01)"),

@@ -12,7 +12,15 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from pipelinekit.cli import curriculum, datasets_cards, exercises, generate, grade, lineage
+from pipelinekit.cli import (
+    curriculum,
+    datasets_cards,
+    exercises,
+    generate,
+    grade,
+    lineage,
+    quality,
+)
 from pipelinekit.errors import PipelinekitError
 
 __all__ = ["main", "build_parser"]
@@ -24,6 +32,7 @@ EXAMPLES = """examples:
   pipelinekit exercises build --check
   pipelinekit grade submissions/ --out grades/
   pipelinekit lineage upstream daily_sales.revenue
+  pipelinekit quality check data/ecommerce --rules rules.yml --html quality.html
 """
 
 USAGE_ERROR = 2
@@ -54,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     exercises.register(commands)
     grade.register(commands)
     lineage.register(commands)
+    quality.register(commands)
     return parser
 
 

@@ -287,6 +287,7 @@ def _run(
     job = _job(step, namespace)
     inputs = [_dataset(graph, step, name, output=False) for name in step.inputs]
     outputs = [_dataset(graph, step, name, output=True) for name in step.outputs]
+    written = [_dataset(graph, step, name, output=True, quality=True) for name in step.outputs]
     ended: dict[str, Any] = {"runId": run_id}
     if run.get("error") is not None or run["status"] == "FAIL":
         message = str(run.get("error") or "the step failed without a message")
@@ -294,7 +295,7 @@ def _run(
             "errorMessage": _facet("errorMessage", message=message, programmingLanguage="PYTHON")
         }
     start = _event("START", _time(run, "started_at"), {"runId": run_id}, job, inputs, outputs)
-    end = _event(str(run["status"]), _time(run, "ended_at"), ended, job, inputs, outputs)
+    end = _event(str(run["status"]), _time(run, "ended_at"), ended, job, inputs, written)
     return [start, copy.deepcopy(end)]  # events share no dicts: changing one leaves the other
 
 
@@ -351,7 +352,15 @@ def _job(step: StepRecord, namespace: str) -> Event:
 
 
 # ---------------------------------------------------------------------- datasets
-def _dataset(graph: LineageGraph, step: StepRecord, name: str, *, output: bool) -> Event:
+def _dataset(
+    graph: LineageGraph, step: StepRecord, name: str, *, output: bool, quality: bool = False
+) -> Event:
+    """One dataset of an event; ``quality`` adds an output's quality facets (end events).
+
+    Quality facets (``pk.quality.facets.attach_facets`` sets the node attribute
+    ``quality_facets``) go to an input's ``inputFacets`` in every event, and to an
+    output's ``facets`` only in the end event: the START event comes before the data.
+    """
     node = graph.graph.nodes[name]
     facets: dict[str, Event] = {}
     columns = graph.columns(name)
@@ -372,10 +381,22 @@ def _dataset(graph: LineageGraph, step: StepRecord, name: str, *, output: bool) 
         lineage = _column_lineage(graph, step, name)
         if lineage is not None:
             facets["columnLineage"] = lineage
+    checked = node.get("quality_facets")
+    checked = checked if isinstance(checked, Mapping) and checked else None
+    if checked is not None and output and quality:
+        facets.update(_quality(checked, output=True))
     dataset: Event = {"namespace": _namespace(graph, name), "name": name}
     if facets:
         dataset["facets"] = facets
+    if checked is not None and not output:
+        dataset["inputFacets"] = _quality(checked, output=False)
     return dataset
+
+
+def _quality(facets: Mapping[str, Any], *, output: bool) -> dict[str, Event]:
+    from pipelinekit.quality.facets import for_role  # quality builds on lineage, not back
+
+    return for_role(facets, output=output)
 
 
 def _namespace(graph: LineageGraph, dataset: str) -> str:

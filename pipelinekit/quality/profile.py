@@ -1,0 +1,640 @@
+"""Profile a table in one pass: what every column holds, and what the table's rows look like.
+
+:func:`profile` reads a pandas DataFrame, a DuckDB table, a Parquet file or a PostgreSQL
+table and returns a :class:`Profile`:
+
+* per column — count, nulls, distinct values (exact, or approximate for large tables),
+  min and max, mean and standard deviation, quantiles, the most frequent values with
+  their counts, text lengths, pattern classes (e-mail-like, numbers stored as text, ...)
+  and an inferred semantic type;
+* per table — rows, duplicate rows and candidate keys;
+* optionally, the Pearson correlations of the numeric columns.
+
+Every metric that a single scan can give comes from **one aggregate query**
+(:mod:`~pipelinekit.quality.profile_sql`) run by DuckDB — a DataFrame is scanned in place,
+not copied — or by PostgreSQL. A Profile shows itself as a table in Jupyter, turns into
+a DataFrame (:meth:`Profile.to_frame`), a JSON-ready dict (:meth:`Profile.to_dict`) and
+the quality section of a catalog card (:meth:`Profile.as_catalog_quality`).
+
+Examples
+--------
+>>> import pandas as pd
+>>> frame = pd.DataFrame({
+...     "order_id": [1, 2, 3, 4],
+...     "email": ["ada@example.com", "bob@example.com", "oops", None],
+...     "amount": [10.0, 12.5, None, 30.0],
+... })
+>>> p = profile(frame, name="orders")
+>>> p.table["rows"], p.table["candidate_keys"]
+(4, (('order_id',),))
+>>> p.columns[["column", "nulls", "distinct", "mean", "semantic_type"]]
+     column  nulls  distinct  mean semantic_type
+0  order_id      0         4   2.5    identifier
+1     email      1         3   NaN          text
+2    amount      1         3  17.5       measure
+>>> p.column("email")["patterns"]
+{'email': 0.6666666666666666, 'other': 0.3333333333333333}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import decimal
+import math
+import time
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from pipelinekit.errors import InvalidValueError, PipelinekitError, UnknownNameError
+from pipelinekit.quality.patterns import CLASSES, TEXT_FAMILIES, dominant_pattern, semantic_type
+from pipelinekit.quality.profile_html import render_profile
+from pipelinekit.quality.profile_keys import duplicate_rows, is_key, key_pairs, may_be_key
+from pipelinekit.quality.profile_source import Source, open_source
+from pipelinekit.quality.profile_sql import (
+    NUMERIC_FAMILIES,
+    QUANTILES,
+    ColumnSpec,
+    aggregate_query,
+    correlation_query,
+    sample_query,
+    sample_relation,
+    top_values_query,
+    values_query,
+)
+
+__all__ = [
+    "APPROX_ROWS",
+    "PROFILE_FIELDS",
+    "SAMPLE_ROWS",
+    "Profile",
+    "profile",
+]
+
+#: With ``approx="auto"``, tables of more rows than this get approximate distinct counts
+#: and quantiles (DuckDB sources only; PostgreSQL is always exact).
+APPROX_ROWS = 1_000_000
+#: Rows in the seeded sample that gives approximate quantiles and top-value candidates
+#: (about as many: each row is kept with the same probability).
+SAMPLE_ROWS = 100_000
+#: In approximate mode, columns with at most this many distinct values (estimated from
+#: the sample) are still grouped exactly: their distinct count and top values are exact.
+GROUP_AT_MOST = 100_000
+#: In approximate mode, at most this many likely keys are confirmed by an exact count.
+KEY_CHECKS = 3
+#: The columns of :attr:`Profile.columns`, in order.
+PROFILE_FIELDS: tuple[str, ...] = (
+    "column",
+    "type",
+    "family",
+    "rows",
+    "non_null",
+    "nulls",
+    "null_share",
+    "distinct",
+    "distinct_exact",
+    "min",
+    "max",
+    "mean",
+    "std",
+    *QUANTILES,
+    "top_values",
+    "min_length",
+    "max_length",
+    "mean_length",
+    "patterns",
+    "semantic_type",
+)
+
+_DTYPES = {
+    "column": "str",
+    "type": "str",
+    "family": "str",
+    "rows": "int64",
+    "non_null": "int64",
+    "nulls": "int64",
+    "null_share": "float64",
+    "distinct": "Int64",
+    "distinct_exact": "bool",
+    "min": "object",  # values keep their own type: 1 stays 1 next to 9.5
+    "max": "object",
+    "mean": "float64",
+    "std": "float64",
+    **dict.fromkeys(QUANTILES, "float64"),
+    "top_values": "object",
+    "min_length": "Int64",
+    "max_length": "Int64",
+    "mean_length": "float64",
+    "patterns": "object",
+    "semantic_type": "str",
+}
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Profile:
+    """What one table holds: the result of :func:`profile`.
+
+    Parameters
+    ----------
+    table : dict
+        ``rows``, ``columns`` (their number), ``duplicate_rows`` (rows repeating an
+        earlier row in every column), ``candidate_keys`` (tuples of column names whose
+        values are unique and never null), ``source`` (where the table was read),
+        ``name``, ``approx`` (whether distinct counts and quantiles may be approximate)
+        and ``sample_rows`` (rows of the seeded sample behind pattern shares and
+        approximate quantiles; None when every row was used).
+    columns : DataFrame
+        One row per column, with :data:`PROFILE_FIELDS`. Numeric statistics are NaN
+        where they do not apply (text, dates) or cannot be computed (no values);
+        ``patterns`` is empty but for text columns.
+    correlations : DataFrame or None
+        Pearson correlations of the numeric columns, when asked for.
+    seconds : float
+        How long profiling took (not part of the HTML, which stays the same run to run).
+    """
+
+    table: dict[str, Any]
+    columns: pd.DataFrame
+    correlations: pd.DataFrame | None = None
+    seconds: float = dataclasses.field(default=0.0, repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-column profile as a new DataFrame (one row per column).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> profile(pd.DataFrame({"x": [1, 2, 2]})).to_frame()[["column", "distinct", "p50"]]
+          column  distinct  p50
+        0      x         2  2.0
+        """
+        return self.columns.copy()
+
+    def column(self, name: str) -> pd.Series:
+        """The profile of one column, as a Series indexed by field.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> p = profile(pd.DataFrame({"amount": [1.0, 3.0]}))
+        >>> float(p.column("amount")["mean"])
+        2.0
+        >>> p.column("amout")
+        Traceback (most recent call last):
+        ...
+        pipelinekit.errors.UnknownNameError: Unknown column 'amout'; expected one of 'amount'.
+        <BLANKLINE>
+        Hint: did you mean 'amount'?
+        """
+        names = self.columns["column"].tolist()
+        if name not in names:
+            raise UnknownNameError.for_name(name, names, kind="column")
+        return self.columns.iloc[names.index(name)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The profile as plain data for JSON (timestamps as ISO text, NaN as None).
+
+        Examples
+        --------
+        >>> import json, pandas as pd
+        >>> d = profile(pd.DataFrame({"x": [1, None]}), name="t").to_dict()
+        >>> d["table"]["rows"], d["columns"][0]["null_share"], d["columns"][0]["std"]
+        (2, 0.5, None)
+        >>> _ = json.dumps(d)
+        """
+        correlations = None
+        if self.correlations is not None:
+            correlations = {
+                str(a): {str(b): _plain(v) for b, v in row.items()}
+                for a, row in self.correlations.to_dict(orient="index").items()
+            }
+        return {
+            "table": {key: _plain(value) for key, value in self.table.items()},
+            "columns": [
+                {key: _plain(value) for key, value in record.items()}
+                for record in self.columns.to_dict(orient="records")
+            ],
+            "correlations": correlations,
+        }
+
+    def as_catalog_quality(self) -> pd.DataFrame:
+        """A short per-column summary for a catalog card (``Catalog.attach_quality``).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"id": [1, 2, 3], "mail": ["a@b.io", "c@d.io", None]})
+        >>> profile(frame).as_catalog_quality()
+             check column semantic_type nulls distinct     pattern
+        0  profile     id    identifier    0%        3
+        1  profile   mail         email   33%        2  email 100%
+        """
+        records = []
+        for row in self.columns.itertuples(index=False):
+            found = dominant_pattern(row.patterns)
+            approximate = "" if row.distinct_exact or pd.isna(row.distinct) else "~"
+            records.append(
+                {
+                    "check": "profile",
+                    "column": row.column,
+                    "semantic_type": row.semantic_type,
+                    "nulls": "" if pd.isna(row.null_share) else f"{row.null_share:.0%}",
+                    "distinct": "" if pd.isna(row.distinct) else f"{approximate}{row.distinct}",
+                    "pattern": f"{found[0]} {found[1]:.0%}" if found else "",
+                }
+            )
+        columns = ["check", "column", "semantic_type", "nulls", "distinct", "pattern"]
+        return pd.DataFrame(records, columns=columns)
+
+    def _repr_html_(self) -> str:
+        return render_profile(self.table, self.columns)
+
+    def __repr__(self) -> str:
+        table = self.table
+        keys = ", ".join("(" + ", ".join(key) + ")" for key in table["candidate_keys"])
+        return (
+            f"<Profile of {table['name'] or table['source']}: {table['rows']:,} rows x"
+            f" {table['columns']} columns, {table['duplicate_rows']:,} duplicate rows,"
+            f" candidate keys: {keys or 'none'}>"
+        )
+
+
+def profile(
+    source: pd.DataFrame | str | Path | Any,
+    *,
+    connection: duckdb.DuckDBPyConnection | Any | None = None,
+    name: str | None = None,
+    approx: bool | Literal["auto"] = "auto",
+    correlations: bool = False,
+    top: int = 5,
+    sample_patterns: int | None = 100_000,
+) -> Profile:
+    """Profile a table in one pass over its rows.
+
+    Parameters
+    ----------
+    source : DataFrame, str or Path
+        A pandas DataFrame; a path ending in ``.parquet`` (read by DuckDB, never loaded
+        into pandas); or the name of a table (``"orders"`` or ``"schema.orders"``) in
+        the database ``connection`` reaches.
+    connection : DuckDB connection, SQLAlchemy Engine or str, optional
+        Where a table named by ``source`` lives; a string is a SQLAlchemy URL such as
+        ``pk.config.service_url("postgres")``.
+    name : str, optional
+        The table's name in the profile (default: the table or file name).
+    approx : {"auto", True, False}
+        ``"auto"`` counts distinct values and quantiles approximately above
+        :data:`APPROX_ROWS` rows (1M) and exactly up to it; ``True`` and ``False`` force it.
+        PostgreSQL tables are always profiled exactly.
+    correlations : bool
+        Also compute the Pearson correlations of the numeric columns.
+    top : int
+        How many of the most frequent values to keep per column.
+    sample_patterns : int or None
+        Pattern classes are counted on a seeded random sample of this many rows when
+        the table has more (None: on every row).
+
+    Returns
+    -------
+    Profile
+
+    Raises
+    ------
+    InvalidValueError
+        For a source that is not a table, or options out of range.
+    UnknownNameError
+        For a table the connection does not know (with the nearest names).
+    DatabaseUnreachableError
+        When the database does not answer (the message hides the password).
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE items AS SELECT i % 3 AS cart, i AS line FROM range(6) t(i)")
+    >>> p = profile("items", connection=con)
+    >>> p.table["source"], p.table["candidate_keys"]
+    ('DuckDB table main.items', (('line',),))
+    >>> profile("itms", connection=con)
+    Traceback (most recent call last):
+    ...
+    pipelinekit.errors.UnknownNameError: Unknown DuckDB table 'itms'; expected one of 'items'...
+    """
+    if approx not in ("auto", True, False):
+        raise InvalidValueError(
+            f"approx={approx!r}", "'auto', True or False", "'auto' is exact up to 1M rows"
+        )
+    if isinstance(top, bool) or not isinstance(top, int) or top < 0:
+        raise InvalidValueError(f"top={top!r}", "a whole number, 0 or more", "try top=5")
+    if sample_patterns is not None and (
+        isinstance(sample_patterns, bool)
+        or not isinstance(sample_patterns, int)
+        or sample_patterns < 1
+    ):
+        raise InvalidValueError(
+            f"sample_patterns={sample_patterns!r}",
+            "a positive number of rows, or None for every row",
+            "try sample_patterns=100_000",
+        )
+    started = time.perf_counter()
+    with open_source(source, connection=connection, name=name) as opened:
+        result = _run(
+            opened,
+            approx=approx,
+            correlations=correlations,
+            top=top,
+            sample_patterns=sample_patterns,
+        )
+    return dataclasses.replace(result, seconds=time.perf_counter() - started)
+
+
+def _run(
+    source: Source,
+    *,
+    approx: bool | Literal["auto"],
+    correlations: bool,
+    top: int,
+    sample_patterns: int | None,
+) -> Profile:
+    """Run the queries of a profile on an opened source and shape the answers."""
+    columns, relation, dialect = source.columns, source.relation, source.dialect
+    try:
+        rows = int(source.fetch(f"SELECT count(*) FROM {relation}", ())[0][0])
+        approximate = dialect == "duckdb" and (
+            approx is True or (approx == "auto" and rows > APPROX_ROWS)
+        )
+        has_text = any(c.family in TEXT_FAMILIES for c in columns)
+        sampled = has_text and sample_patterns is not None and rows > sample_patterns
+        size = max(SAMPLE_ROWS if approximate else 0, (sample_patterns or 0) if sampled else 0)
+        with _sample(source, rows, size) as sample:
+            from_sample: dict[tuple[int, str], Any] = {}
+            if sample is not None:
+                query = sample_query(
+                    sample,
+                    columns,
+                    dialect=dialect,
+                    quantiles=approximate,
+                    patterns=sampled,
+                    top=max(top, 1) if approximate else 0,
+                )
+                from_sample = dict(zip(query.labels, source.fetch(query.sql, ())[0], strict=True))
+            estimates = _distinct_estimates(columns, from_sample, rows) if approximate else {}
+            varied = [i for i, n in estimates.items() if n > GROUP_AT_MOST]
+            query = aggregate_query(
+                relation,
+                columns,
+                dialect=dialect,
+                distinct="exact" if dialect == "postgresql" else "none",
+                approx_distinct=varied,
+                quantiles=not approximate,
+                patterns=has_text and not sampled,
+            )
+            answer = dict(zip(query.labels, source.fetch(query.sql, ())[0], strict=True))
+            answer.update(from_sample)
+            stats = [_column_stats(i, c, rows, answer) for i, c in enumerate(columns)]
+            if dialect == "duckdb":
+                _duckdb_values(source, stats, rows, varied=varied, top=top)
+            else:
+                _database_values(source, stats, top=top)
+        keys: tuple[tuple[str, ...], ...] = tuple(
+            (stat["column"],) for stat in stats if is_key(stat, rows)
+        )
+        # A column that is unique in every row proves that no row repeats another.
+        duplicates = 0 if keys else duplicate_rows(source, rows, approximate=approximate)
+        if not keys and not duplicates and not approximate:
+            keys = key_pairs(source, stats, rows)
+        correlation = _correlations(source, stats) if correlations else None
+    except duckdb.Error as error:
+        raise PipelinekitError(
+            f"DuckDB could not profile the {source.label}: {str(error).splitlines()[0]}",
+            "columns DuckDB can count, compare and group",
+            "convert unusual columns first (e.g. frame.astype({'col': 'str'}))",
+        ) from error
+    for stat in stats:
+        stat["semantic_type"] = semantic_type(
+            stat["column"],
+            stat["family"],
+            non_null=stat["non_null"],
+            distinct=stat["distinct"],
+            patterns=stat["patterns"],
+            is_key=(stat["column"],) in keys,
+            mean_length=stat["mean_length"],
+            low=stat["min"],
+            high=stat["max"],
+        )
+    frame = pd.DataFrame(
+        {
+            field: pd.Series([stat[field] for stat in stats], dtype=dtype)
+            for field, dtype in _DTYPES.items()
+        }
+    )
+    table = {
+        "rows": rows,
+        "columns": len(columns),
+        "duplicate_rows": duplicates,
+        "candidate_keys": keys,
+        "source": source.label,
+        "name": source.name,
+        "approx": approximate,
+        "sample_rows": size or None,
+    }
+    return Profile(table, frame, correlation)
+
+
+def _number(value: Any) -> float:
+    """A statistic as a float; NaN for NULL."""
+    if value is None:
+        return math.nan
+    return float(value)
+
+
+def _column_stats(
+    i: int, column: ColumnSpec, rows: int, answer: Mapping[tuple[int, str], Any]
+) -> dict[str, Any]:
+    """The metrics of column ``i`` read from the answers of the aggregate queries."""
+    non_null = int(answer[(i, "non_null")] or 0)
+    quantiles = answer.get((i, "quantiles")) or [None] * len(QUANTILES)
+    exact = (i, "distinct") in answer
+    stat: dict[str, Any] = {
+        "column": column.name,
+        "type": column.type,
+        "family": column.family,
+        "rows": rows,
+        "non_null": non_null,
+        "nulls": rows - non_null,
+        "null_share": (rows - non_null) / rows if rows else math.nan,
+        "distinct": answer.get((i, "distinct" if exact else "approx_distinct")),
+        "distinct_exact": exact,
+        "min": answer.get((i, "min")),
+        "max": answer.get((i, "max")),
+        "mean": _number(answer.get((i, "mean"))),
+        "std": _number(answer.get((i, "std"))),
+        **{field: _number(q) for field, q in zip(QUANTILES, quantiles, strict=True)},
+        "top_values": (),
+        "min_length": answer.get((i, "min_length")),
+        "max_length": answer.get((i, "max_length")),
+        "mean_length": _number(answer.get((i, "mean_length"))),
+        "patterns": {},
+        "candidates": (answer.get((i, "sample_groups")) or (0, 0, 0, []))[3],
+    }
+    counts = answer.get((i, "classes"))  # DuckDB: class index -> count
+    if counts is not None:
+        counts = {CLASSES[k]: n for k, n in counts.items()}
+    elif answer.get((i, "class_list")) is not None:  # DuckDB sample: (class index, count)
+        counts = {CLASSES[k]: int(n) for k, n in answer[(i, "class_list")]}
+    elif (i, "class_total") in answer:  # PostgreSQL: one count per class
+        counts = {name: answer[(i, f"class:{name}")] for name in CLASSES}
+    total = sum((counts or {}).values())
+    if counts and total:
+        stat["patterns"] = {name: counts[name] / total for name in CLASSES if counts.get(name)}
+    return stat
+
+
+def _top(counts: Any, top: int) -> tuple[tuple[Any, int], ...]:
+    """The ``top`` values with their counts, most frequent first, ties broken by value."""
+    ordered = sorted(((value, int(n)) for value, n in counts), key=lambda p: (-p[1], p[0]))
+    return tuple(ordered[:top])
+
+
+def _distinct_estimates(
+    columns: Sequence[ColumnSpec], from_sample: Mapping[tuple[int, str], Any], rows: int
+) -> dict[int, float]:
+    """How many distinct values each column likely has, from the sample.
+
+    Values seen twice or more in the sample are likely all there is of them; each value
+    seen once stands for ``sqrt(rows / sample rows)`` values (the GEE estimator of
+    Charikar et al., 2000). Only the cost of the exact counts depends on it: a column
+    estimated at no more than :data:`GROUP_AT_MOST` values is grouped, exactly; a more
+    varied one gets an approximate count.
+    """
+    estimates = {}
+    for i, column in enumerate(columns):
+        groups = from_sample.get((i, "sample_groups"))
+        if column.family == "other" or not groups or not groups[0]:
+            continue
+        seen, distinct, once, _ = groups
+        estimates[i] = math.sqrt(rows / seen) * once + (distinct - once)
+    return estimates
+
+
+def _duckdb_values(
+    source: Source, stats: list[dict[str, Any]], rows: int, *, varied: Sequence[int], top: int
+) -> None:
+    """Exact distinct counts and top values in DuckDB; recounts for varied columns.
+
+    Every column but the ``varied`` ones is grouped by value: that gives its exact number
+    of distinct values and its most frequent values. A varied column keeps its
+    approximate distinct count; its top values are the most frequent in the sample,
+    counted exactly over the whole table; and if it may be a key (no nulls, about as
+    many distinct values as rows), its distinct values are counted exactly.
+    """
+    grouped = [
+        i
+        for i, stat in enumerate(stats)
+        if stat["family"] != "other" and i not in varied and not stat["distinct_exact"]
+    ]
+    recount = {i: list(stats[i]["candidates"] or ())[:top] for i in varied}
+    verify = [i for i in varied if may_be_key(stats[i], rows)][:KEY_CHECKS]
+    if not grouped and not recount:
+        return
+    query = values_query(
+        source.relation,
+        source.columns,
+        grouped=grouped,
+        recount=recount,
+        verify_keys=verify,
+        top=max(top, 1),
+    )
+    answer = dict(zip(query.labels, source.fetch(query.sql, query.params)[0], strict=True))
+    for i in grouped:
+        stats[i]["distinct"] = int(answer[(i, "distinct")])
+        stats[i]["distinct_exact"] = True
+        stats[i]["top_values"] = tuple(tuple(pair) for pair in answer[(i, "top")] or ())[:top]
+    for i, values in recount.items():
+        counted = [(value, answer[(i, f"count:{k}")]) for k, value in enumerate(values)]
+        stats[i]["top_values"] = _top(counted, top)
+    for i in verify:
+        stats[i]["distinct"] = int(answer[(i, "distinct")])
+        stats[i]["distinct_exact"] = True
+
+
+def _database_values(source: Source, stats: list[dict[str, Any]], *, top: int) -> None:
+    """Top values in PostgreSQL, one small grouped query per column."""
+    for i, stat in enumerate(stats):
+        if stat["family"] == "other" or not top or not stat["non_null"]:
+            continue
+        query = top_values_query(source.relation, source.columns[i], top=top)
+        stat["top_values"] = tuple((value, int(n)) for value, n in source.fetch(query.sql, ()))
+
+
+@contextmanager
+def _sample(source: Source, rows: int, size: int) -> Iterator[str | None]:
+    """Where to read a seeded sample of about ``size`` rows; None for no sample.
+
+    DuckDB keeps the sample in a temporary table for the time of the profile, since the
+    sample query reads it once per column; PostgreSQL reads it as a subquery.
+    """
+    if not size:
+        yield None
+        return
+    subquery = sample_relation(source.relation, rows, size, dialect=source.dialect)
+    if source.dialect != "duckdb":
+        yield subquery
+        return
+    name = f"pk_profile_sample_{uuid.uuid4().hex}"
+    try:
+        source.fetch(f"CREATE TEMPORARY TABLE {name} AS SELECT * FROM {subquery}", ())
+    except duckdb.Error:  # a connection that may not write, not even temporary tables
+        yield subquery
+        return
+    try:
+        yield f"temp.main.{name}"
+    finally:
+        source.fetch(f"DROP TABLE IF EXISTS temp.main.{name}", ())
+
+
+def _correlations(source: Source, stats: list[dict[str, Any]]) -> pd.DataFrame:
+    """Pearson correlations of the numeric columns, as a square DataFrame."""
+    numeric = [i for i, stat in enumerate(stats) if stat["family"] in NUMERIC_FAMILIES]
+    names = [stats[i]["column"] for i in numeric]
+    matrix = pd.DataFrame(np.nan, index=names, columns=names, dtype="float64")
+    if len(numeric) > 1:
+        query = correlation_query(source.relation, source.columns, numeric, dialect=source.dialect)
+        for (a, label), value in zip(query.labels, source.fetch(query.sql, ())[0], strict=True):
+            b = int(label.split(":")[1])
+            matrix.loc[stats[a]["column"], stats[b]["column"]] = _number(value)
+            matrix.loc[stats[b]["column"], stats[a]["column"]] = _number(value)
+    for i in numeric:
+        std = stats[i]["std"]
+        matrix.loc[stats[i]["column"], stats[i]["column"]] = 1.0 if std > 0 else math.nan
+    return matrix
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON-ready plain data."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, Sequence | set | frozenset):
+        return [_plain(v) for v in value]
+    return str(value)

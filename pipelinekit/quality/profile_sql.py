@@ -1,0 +1,534 @@
+"""The SQL a profile runs: one scan-shared aggregate, then the values, keys and correlations.
+
+Everything a column's values can tell in one pass — counts, min and max, mean and
+standard deviation, quantiles, text lengths, pattern classes, the number of distinct rows —
+goes into **one aggregate query per table** (:func:`aggregate_query`): DuckDB, like
+PostgreSQL, computes many aggregates over a single scan of the table. What needs the
+values grouped (the most frequent values, the exact number of distinct values) goes
+into a second statement (:func:`values_query`), and the few checks of candidate keys and
+the optional correlations into their own small statements.
+
+Two dialects: ``"duckdb"`` (pandas frames, DuckDB tables, Parquet files) and
+``"postgresql"`` (portable SQL: ``count(DISTINCT)``, ``percentile_cont ... WITHIN GROUP``,
+regular expressions with ``~``; always exact).
+
+Each builder returns a :class:`Query`: the SQL text and, for every value the query
+selects, a label ``(column index, metric)`` saying what it is, so reading the answer is
+``dict(zip(query.labels, row))``.
+
+Examples
+--------
+>>> cols = [ColumnSpec("amount", "DOUBLE", "float")]
+>>> print(aggregate_query("t", cols, dialect="duckdb").sql)
+SELECT
+  count(*),
+  count("amount"),
+  min("amount"),
+  max("amount"),
+  avg("amount"),
+  stddev_samp("amount"),
+  quantile_cont("amount", [0.001, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 0.999])
+FROM t AS t
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+from pipelinekit.quality.patterns import CLASSES, PATTERNS, TEXT_FAMILIES, anchored
+
+__all__ = [
+    "NUMERIC_FAMILIES",
+    "QUANTILES",
+    "ColumnSpec",
+    "Dialect",
+    "Query",
+    "aggregate_query",
+    "correlation_query",
+    "distinct_rows_query",
+    "duplicates_query",
+    "keys_query",
+    "quote",
+    "sample_query",
+    "sample_relation",
+    "top_values_query",
+    "values_query",
+]
+
+Dialect = Literal["duckdb", "postgresql"]
+
+#: The quantiles a profile reports, by field name.
+QUANTILES: dict[str, float] = {
+    "p001": 0.001,
+    "p01": 0.01,
+    "p05": 0.05,
+    "p25": 0.25,
+    "p50": 0.5,
+    "p75": 0.75,
+    "p95": 0.95,
+    "p99": 0.99,
+    "p999": 0.999,
+}
+
+#: Families with a mean, a standard deviation and quantiles.
+NUMERIC_FAMILIES = ("integer", "float", "decimal")
+
+Label = tuple[int, str]  # (column index, metric); index -1 is the table
+
+
+@dataclasses.dataclass(frozen=True)
+class ColumnSpec:
+    """A column to profile: its name, its type as the source names it, its family."""
+
+    name: str
+    type: str
+    family: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Query:
+    """SQL text, its parameters, and what each selected value is."""
+
+    sql: str
+    labels: tuple[Label, ...] = ()
+    params: tuple[object, ...] = ()
+
+
+def quote(name: str) -> str:
+    """A name as an SQL identifier, in double quotes (DuckDB and PostgreSQL alike).
+
+    Examples
+    --------
+    >>> print(quote("order total"), quote('a"b'))
+    "order total" "a""b"
+    """
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _value(column: ColumnSpec, dialect: Dialect) -> str:
+    """The expression whose min, max and order match pandas: text in byte order."""
+    name = quote(column.name)
+    if column.family == "category":
+        name = f"CAST({name} AS VARCHAR)" if dialect == "duckdb" else f"CAST({name} AS TEXT)"
+    if dialect == "postgresql" and column.family in TEXT_FAMILIES:
+        return f'{name} COLLATE "C"'
+    return name
+
+
+def _text(column: ColumnSpec, dialect: Dialect) -> str:
+    name = quote(column.name)
+    if column.family == "category":
+        return f"CAST({name} AS VARCHAR)" if dialect == "duckdb" else f"CAST({name} AS TEXT)"
+    return name
+
+
+def _number(column: ColumnSpec, dialect: Dialect) -> str:
+    """The column as a number for mean, std and quantiles (booleans as 0 and 1)."""
+    name = quote(column.name)
+    if column.family == "boolean":
+        return f"CAST({name} AS INTEGER)"
+    if column.family == "decimal" or dialect == "postgresql":
+        return f"CAST({name} AS DOUBLE PRECISION)" if dialect == "postgresql" else f"{name}::DOUBLE"
+    return name
+
+
+# A cheap test every value of a class passes, tried before its regular expression: most
+# values fail it (a name does not start with a digit nor hold an '@'), sparing the regex.
+_GUARDS: dict[str, str] = {
+    "integer": "(ascii({t}) BETWEEN 48 AND 57 OR ascii({t}) IN (43, 45))",
+    "decimal": "(ascii({t}) BETWEEN 48 AND 57 OR ascii({t}) IN (43, 45, 46))",
+    "date": "ascii({t}) BETWEEN 48 AND 57",
+    "timestamp": "ascii({t}) BETWEEN 48 AND 57",
+    "uuid": "(ascii({t}) BETWEEN 48 AND 57 OR ascii({t}) BETWEEN 65 AND 70"
+    " OR ascii({t}) BETWEEN 97 AND 102)",
+    "email": "strpos({t}, '@') > 0",
+    "url": "(strpos({t}, '://') > 0 OR strpos({t}, 'www.') = 1)",
+    "phone": "(ascii({t}) BETWEEN 48 AND 57 OR ascii({t}) IN (40, 43))",
+}
+
+
+def _class_expression(column: ColumnSpec, dialect: Dialect, text: str | None = None) -> str:
+    r"""The index in :data:`CLASSES` of the first class a value matches (NULL stays NULL).
+
+    Examples
+    --------
+    >>> print(_class_expression(ColumnSpec("c", "TEXT", "string"), "postgresql")[:96])
+    CASE WHEN "c" IS NULL THEN NULL WHEN "c" ~ '^(?:\s*)$' THEN 0 WHEN (ascii("c") BETWEEN 48 AND 57
+    """
+    text = text or _text(column, dialect)
+    whens = []
+    for i, name in enumerate(PATTERNS):
+        regex = anchored(name).replace("'", "''")
+        test = (
+            f"regexp_matches({text}, '{regex}')" if dialect == "duckdb" else f"{text} ~ '{regex}'"
+        )
+        if name in _GUARDS:
+            test = f"{_GUARDS[name].format(t=text)} AND {test}"
+        whens.append(f"WHEN {test} THEN {i}")
+    return f"CASE WHEN {text} IS NULL THEN NULL {' '.join(whens)} ELSE {len(PATTERNS)} END"
+
+
+def _class_name(index: int) -> str:
+    return f"pk_class_{index}"
+
+
+def sample_relation(
+    relation: str, rows: int, size: int, *, seed: int = 42, dialect: Dialect
+) -> str:
+    """A reproducible random sample of about ``size`` rows of ``relation``, as a subquery.
+
+    Each row is kept with probability ``size / rows`` (Bernoulli sampling with a fixed
+    seed, so the same table gives the same sample every time).
+
+    Examples
+    --------
+    >>> sample_relation("t", 1000, 100, dialect="duckdb")
+    '(SELECT * FROM t USING SAMPLE 10 PERCENT (bernoulli, 42))'
+    >>> sample_relation("t", 1000, 100, dialect="postgresql")
+    '(SELECT * FROM t TABLESAMPLE BERNOULLI (10) REPEATABLE (42))'
+    """
+    percent = f"{min(100.0, 100.0 * size / max(rows, 1)):.6g}"
+    if dialect == "duckdb":
+        return f"(SELECT * FROM {relation} USING SAMPLE {percent} PERCENT (bernoulli, {seed}))"
+    return f"(SELECT * FROM {relation} TABLESAMPLE BERNOULLI ({percent}) REPEATABLE ({seed}))"
+
+
+def _quantiles(column: ColumnSpec, dialect: Dialect) -> str:
+    number = _number(column, dialect)
+    levels = ", ".join(str(q) for q in QUANTILES.values())
+    if dialect == "postgresql":
+        return f"percentile_cont(ARRAY[{levels}]) WITHIN GROUP (ORDER BY {number})"
+    return f"quantile_cont({number}, [{levels}])"
+
+
+def _pattern_counts(i: int, column: ColumnSpec, dialect: Dialect) -> tuple[str, list]:
+    """The class expression of column ``i`` and the labelled counts of its classes.
+
+    DuckDB counts them with one ``histogram`` (class index -> count); PostgreSQL with a
+    filtered count per class.
+    """
+    if dialect == "duckdb":
+        counted = [((i, "classes"), f"histogram({_class_name(i)})")]
+        return f"{_class_expression(column, dialect)} AS {_class_name(i)}", counted
+    counts: list[tuple[Label, str]] = [((i, "class_total"), f"count({_class_name(i)})")]
+    for k, class_name in enumerate(CLASSES):
+        counts.append(
+            ((i, f"class:{class_name}"), f"count(*) FILTER (WHERE {_class_name(i)} = {k})")
+        )
+    return f"{_class_expression(column, dialect)} AS {_class_name(i)}", counts
+
+
+def _statement(
+    selected: Sequence[tuple[Label, str]], relation: str, classes: Sequence[str]
+) -> Query:
+    if classes:
+        alias = " AS s" if relation.startswith("(") else ""
+        relation = f"(SELECT *, {', '.join(classes)} FROM {relation}{alias})"
+    sql = "SELECT\n  " + ",\n  ".join(e for _, e in selected) + f"\nFROM {relation} AS t"
+    return Query(sql, tuple(label for label, _ in selected))
+
+
+def aggregate_query(
+    relation: str,
+    columns: Sequence[ColumnSpec],
+    *,
+    dialect: Dialect,
+    distinct: Literal["exact", "approx", "none"] | Sequence[int] = "none",
+    approx_distinct: Sequence[int] = (),
+    quantiles: bool = True,
+    patterns: bool = True,
+) -> Query:
+    """The one scan-shared aggregate query over every column of ``relation``.
+
+    Per column: values present, min and max; mean and standard deviation (numbers and
+    booleans); quantiles (numbers, unless ``quantiles`` is False); text lengths and,
+    with ``patterns``, the count of each pattern class (text).
+
+    Parameters
+    ----------
+    relation : str
+        The table as SQL (``"main"."orders"``, ``read_parquet('f.parquet')``, ...).
+    columns : sequence of ColumnSpec
+        The columns, in order.
+    dialect : {"duckdb", "postgresql"}
+        The SQL to write.
+    distinct : {"exact", "approx", "none"}
+        Count distinct values here, exactly (``count(DISTINCT)``) or approximately
+        (DuckDB's HyperLogLog ``approx_count_distinct``), or not (DuckDB's exact counts
+        come from :func:`values_query`, which groups the values anyway).
+    approx_distinct : sequence of int
+        With ``distinct="none"``: columns (by index) counted approximately all the same.
+    quantiles, patterns : bool
+        Whether quantiles and pattern classes are computed here (else on a sample,
+        with :func:`sample_query`).
+
+    Examples
+    --------
+    >>> q = aggregate_query("t", [ColumnSpec("mail", "VARCHAR", "string")], dialect="duckdb")
+    >>> [label for label in q.labels if label[1].startswith("class")][:3]
+    [(0, 'classes')]
+    """
+    selected: list[tuple[Label, str]] = [((-1, "rows"), "count(*)")]
+    classes: list[str] = []
+    for i, column in enumerate(columns):
+        name = quote(column.name)
+        selected.append(((i, "non_null"), f"count({name})"))
+        if column.family == "other":
+            continue
+        if distinct == "exact":
+            selected.append(((i, "distinct"), f"count(DISTINCT {name})"))
+        elif distinct == "approx" or i in approx_distinct:
+            selected.append(((i, "approx_distinct"), f"approx_count_distinct({name})"))
+        if column.family == "boolean" and dialect == "postgresql":
+            selected.append(((i, "min"), f"bool_and({name})"))
+            selected.append(((i, "max"), f"bool_or({name})"))
+        else:
+            value = _value(column, dialect)
+            selected.append(((i, "min"), f"min({value})"))
+            selected.append(((i, "max"), f"max({value})"))
+        if column.family in (*NUMERIC_FAMILIES, "boolean"):
+            number = _number(column, dialect)
+            selected.append(((i, "mean"), f"avg({number})"))
+            selected.append(((i, "std"), f"stddev_samp({number})"))
+        if column.family in NUMERIC_FAMILIES and quantiles:
+            selected.append(((i, "quantiles"), _quantiles(column, dialect)))
+        if column.family in TEXT_FAMILIES:
+            length = f"length({_text(column, dialect)})"
+            selected.append(((i, "min_length"), f"min({length})"))
+            selected.append(((i, "max_length"), f"max({length})"))
+            selected.append(((i, "mean_length"), f"avg({length})"))
+            if patterns:
+                expression, counts = _pattern_counts(i, column, dialect)
+                classes.append(expression)
+                selected += counts
+    return _statement(selected, relation, classes)
+
+
+def sample_query(
+    sample: str,
+    columns: Sequence[ColumnSpec],
+    *,
+    dialect: Dialect,
+    quantiles: bool = False,
+    patterns: bool = False,
+    top: int = 0,
+) -> Query:
+    """What a small random sample tells: quantiles, pattern classes, frequent values.
+
+    With ``top`` (DuckDB only), each column also gets ``sample_groups``, read from the
+    sample's grouped values: how many values the sample holds, how many distinct ones,
+    how many seen exactly once, and the ``top`` most frequent. They estimate how varied
+    the column is, and which values to count exactly over the whole table.
+
+    Examples
+    --------
+    >>> cols = [ColumnSpec("x", "BIGINT", "integer"), ColumnSpec("y", "DOUBLE", "float")]
+    >>> sample_query("s", cols, dialect="duckdb", quantiles=True, top=2).labels
+    ((0, 'sample_groups'), (0, 'quantiles'), (1, 'sample_groups'), (1, 'quantiles'))
+    """
+    selected: list[tuple[Label, str]] = []
+    classes: list[str] = []
+    for i, column in enumerate(columns):
+        name = quote(column.name)
+        if column.family == "other":
+            continue
+        if top and dialect == "duckdb":
+            selected.append(
+                (
+                    (i, "sample_groups"),
+                    f"(SELECT (sum(n), count(*), count(*) FILTER (WHERE n = 1),"
+                    f" list(v ORDER BY n DESC, v)[1:{top}]) FROM (SELECT"
+                    f" {_value(column, dialect)} AS v, count(*) AS n FROM {sample}"
+                    f" WHERE {name} IS NOT NULL GROUP BY ALL))",
+                )
+            )
+        if column.family in NUMERIC_FAMILIES and quantiles:
+            selected.append(((i, "quantiles"), _quantiles(column, dialect)))
+        if column.family in TEXT_FAMILIES and patterns and dialect == "duckdb":
+            # classify each distinct value once, weighted by how often it occurs
+            selected.append(
+                (
+                    (i, "class_list"),
+                    f"(SELECT list((k, n)) FROM (SELECT {_class_expression(column, dialect, 'v')}"
+                    f" AS k, sum(n) AS n FROM (SELECT {_text(column, dialect)} AS v, count(*)"
+                    f" AS n FROM {sample} WHERE {name} IS NOT NULL GROUP BY ALL) GROUP BY ALL))",
+                )
+            )
+        elif column.family in TEXT_FAMILIES and patterns:
+            expression, counts = _pattern_counts(i, column, dialect)
+            classes.append(expression)
+            selected += counts
+    aggregates = [entry for entry in selected if not entry[1].startswith("(SELECT")]
+    relation = sample if aggregates else "(SELECT 1)"
+    return _statement(selected or [((-1, "nothing"), "NULL")], relation, classes)
+
+
+def values_query(
+    relation: str,
+    columns: Sequence[ColumnSpec],
+    *,
+    grouped: Sequence[int],
+    recount: Mapping[int, Sequence[object]] | None = None,
+    verify_keys: Sequence[int] = (),
+    top: int = 5,
+) -> Query:
+    """DuckDB: exact distinct counts and top values, plus recounts, in one statement.
+
+    Parameters
+    ----------
+    grouped : sequence of int
+        Columns (by index) grouped by value: their exact number of distinct values and
+        their ``top`` most frequent values, ties broken by value.
+    recount : dict of int to values, optional
+        Columns too varied to group cheaply (approximate mode): exact counts of these
+        values (the most frequent in the sample).
+    verify_keys : sequence of int
+        Columns whose exact number of distinct values is counted (candidate keys found
+        with an approximate count).
+
+    Examples
+    --------
+    >>> q = values_query("t", [ColumnSpec("x", "BIGINT", "integer")], grouped=[0], top=2)
+    >>> print(q.sql)
+    WITH g0 AS MATERIALIZED (
+      SELECT "x" AS v, count(*) AS n FROM t WHERE "x" IS NOT NULL GROUP BY ALL
+    )
+    SELECT
+      (SELECT count(*) FROM g0),
+      (SELECT list(row(v, n) ORDER BY n DESC, v) FROM
+       (SELECT v, n FROM g0 ORDER BY n DESC, v LIMIT 2))
+    """
+    ctes, selected, labels, params = [], [], [], []
+    for i in grouped:
+        column = columns[i]
+        ctes.append(
+            f"g{i} AS MATERIALIZED (\n  SELECT {_value(column, 'duckdb')} AS v, count(*) AS n"
+            f" FROM {relation} WHERE {quote(column.name)} IS NOT NULL GROUP BY ALL\n)"
+        )
+        selected.append(f"(SELECT count(*) FROM g{i})")
+        selected.append(
+            f"(SELECT list(row(v, n) ORDER BY n DESC, v) FROM"
+            f" (SELECT v, n FROM g{i} ORDER BY n DESC, v LIMIT {top}))"
+        )
+        labels += [(i, "distinct"), (i, "top")]
+    counted = []
+    for i, values in (recount or {}).items():
+        for k, value in enumerate(values):
+            counted.append(f"count(*) FILTER (WHERE {_value(columns[i], 'duckdb')} = ?)")
+            labels.append((i, f"count:{k}"))
+            params.append(value)
+    for i in verify_keys:
+        counted.append(f"count(DISTINCT {quote(columns[i].name)})")
+        labels.append((i, "distinct"))
+    if counted:
+        selected.append("*")
+    sql = f"WITH {', '.join(ctes)}\n" if ctes else ""
+    sql += "SELECT\n  " + ",\n  ".join(selected) if selected else "SELECT 1"
+    if counted:
+        sql += f"\nFROM (SELECT {', '.join(counted)} FROM {relation})"
+    return Query(sql, tuple(labels), tuple(params))
+
+
+def top_values_query(relation: str, column: ColumnSpec, *, top: int = 5) -> Query:
+    """PostgreSQL: the ``top`` most frequent values of one column, ties broken by value.
+
+    Examples
+    --------
+    >>> print(top_values_query("t", ColumnSpec("c", "TEXT", "string"), top=3).sql)
+    SELECT "c" COLLATE "C" AS v, count(*) AS n FROM t WHERE "c" IS NOT NULL
+    GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 3
+    """
+    value = _value(column, "postgresql")
+    return Query(
+        f"SELECT {value} AS v, count(*) AS n FROM {relation} WHERE {quote(column.name)}"
+        f" IS NOT NULL\nGROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {top}"
+    )
+
+
+def duplicates_query(relation: str, columns: Sequence[ColumnSpec]) -> Query:
+    """PostgreSQL: rows that repeat an earlier row in every column (NULLs compare equal).
+
+    Examples
+    --------
+    >>> print(duplicates_query("t", [ColumnSpec("a", "INTEGER", "integer")]).sql)
+    SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM t GROUP BY "a") AS g
+    """
+    names = ", ".join(
+        f"CAST({quote(c.name)} AS TEXT)" if c.family == "other" else quote(c.name) for c in columns
+    )
+    groups = f"SELECT count(*) AS n FROM {relation} GROUP BY {names}"
+    sql = f"SELECT coalesce(sum(n - 1), 0) FROM ({groups}) AS g"
+    return Query(sql, ((-1, "duplicate_rows"),))
+
+
+def distinct_rows_query(
+    relation: str, columns: Sequence[ColumnSpec], *, hashed: bool = False
+) -> Query:
+    """DuckDB: the number of distinct rows (NULLs compare equal); ``hashed`` counts
+    distinct 64-bit hashes of whole rows instead, much faster and exact but for the rare
+    collision (equal rows always hash alike).
+
+    Examples
+    --------
+    >>> cols = [ColumnSpec("a", "INTEGER", "integer"), ColumnSpec("b", "VARCHAR", "string")]
+    >>> print(distinct_rows_query("t", cols).sql)
+    SELECT count(DISTINCT row("a", "b")) FROM t
+    >>> print(distinct_rows_query("t", cols, hashed=True).sql)
+    SELECT count(DISTINCT hash("a", "b")) FROM t
+    """
+    row = ", ".join(quote(c.name) for c in columns)
+    counted = f"hash({row})" if hashed else f"row({row})"
+    return Query(f"SELECT count(DISTINCT {counted}) FROM {relation}", ((-1, "distinct_rows"),))
+
+
+def keys_query(
+    relation: str,
+    columns: Sequence[ColumnSpec],
+    pairs: Sequence[tuple[int, int]],
+    *,
+    dialect: Dialect,
+) -> Query:
+    """The number of distinct value pairs for each pair of columns (key candidates).
+
+    Examples
+    --------
+    >>> cols = [ColumnSpec("a", "INTEGER", "integer"), ColumnSpec("b", "INTEGER", "integer")]
+    >>> print(keys_query("t", cols, [(0, 1)], dialect="duckdb").sql)
+    SELECT count(DISTINCT row("a", "b")) FROM t
+    >>> print(keys_query("t", cols, [(0, 1)], dialect="postgresql").sql)
+    SELECT (SELECT count(*) FROM (SELECT DISTINCT "a", "b" FROM t) AS k)
+    """
+    labels = tuple((a, f"pair:{b}") for a, b in pairs)
+    if dialect == "duckdb":
+        counts = [
+            f"count(DISTINCT row({quote(columns[a].name)}, {quote(columns[b].name)}))"
+            for a, b in pairs
+        ]
+        return Query(f"SELECT {', '.join(counts)} FROM {relation}", labels)
+    counts = [
+        f"(SELECT count(*) FROM (SELECT DISTINCT {quote(columns[a].name)},"
+        f" {quote(columns[b].name)} FROM {relation}) AS k)"
+        for a, b in pairs
+    ]
+    return Query(f"SELECT {', '.join(counts)}", labels)
+
+
+def correlation_query(
+    relation: str, columns: Sequence[ColumnSpec], numeric: Sequence[int], *, dialect: Dialect
+) -> Query:
+    """Pearson correlation of every pair of numeric columns (rows where both are present).
+
+    Examples
+    --------
+    >>> cols = [ColumnSpec("a", "DOUBLE", "float"), ColumnSpec("b", "BIGINT", "integer")]
+    >>> print(correlation_query("t", cols, [0, 1], dialect="duckdb").sql)
+    SELECT corr("a", "b") FROM t
+    """
+    selected, labels = [], []
+    for k, a in enumerate(numeric):
+        for b in numeric[k + 1 :]:
+            selected.append(f"corr({_number(columns[a], dialect)}, {_number(columns[b], dialect)})")
+            labels.append((a, f"corr:{b}"))
+    return Query(f"SELECT {', '.join(selected) or 'NULL'} FROM {relation}", tuple(labels))

@@ -31,7 +31,7 @@ Examples
 1     between(amount)  failed        1
 2    not_null(amuont)   error        0
 >>> print(report.results[2].message)
-not_null(amuont) could not be checked: Unknown column of table 'orders' 'amuont'; ...
+not_null(amuont) could not be checked: table 'orders': Unknown column 'amuont'; ...
 >>> report.results[0].sample
    order_id  amount
 0         2    -5.0
@@ -501,9 +501,8 @@ class _Runner:
                 return error.one_line()
             for column in names:
                 if column not in known:
-                    return UnknownNameError.for_name(
-                        column, known, kind=f"column of table '{where}'"
-                    ).one_line()
+                    error = UnknownNameError.for_name(column, known, kind="column")
+                    return f"table '{where}': {error.one_line()}"
         return None
 
     def _aggregate(

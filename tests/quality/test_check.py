@@ -378,7 +378,7 @@ def test_problems_become_error_results_and_the_run_goes_on():
     statuses = [x.status for x in report.results]
     assert statuses[:6] == ["error"] * 6 and statuses[6] == "passed"
     messages = [x.message for x in report.results]
-    assert "Unknown column of table 'orders' 'amout'" in messages[0] and "'amount'" in messages[0]
+    assert "table 'orders': Unknown column 'amout'" in messages[0] and "'amount'" in messages[0]
     assert "Unknown table named by foreign_key 'clients'" in messages[1]
     assert "'customer_id'" in messages[2]  # the columns of customers
     assert "could not be checked" in messages[3]

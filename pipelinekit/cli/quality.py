@@ -697,7 +697,10 @@ def run_suggest(args: argparse.Namespace) -> int:
     with open_data(args.data, args.table) as data:
         names = _chosen(data, args.table)
         for name in names:
-            found = suggest(_profile(data, name), history=_past(args.metadata, name), table=name)
+            # all the tables at once, so foreign keys and delays between columns are suggested
+            whole = data.connection is None and len(data.frames) > 1
+            source = data.frames if whole else _profile(data, name)
+            found = suggest(source, history=_past(args.metadata, name), table=name)
             shown = table(con, ["id", "rule", "evidence"], title=f"Suggested rules for {name}")
             for item in found:
                 shown.add_row(cell(item.id), cell(item.rule.name), cell(item.evidence))

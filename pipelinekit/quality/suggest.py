@@ -1,11 +1,14 @@
-"""Rules suggested from a profile (and from history): each with its evidence and its SQL.
+"""Rules suggested from a profile or from tables (and from history): evidence and SQL.
 
 Writing rules from scratch is slow; reading what the data already does is quick. A
 profile (:func:`pipelinekit.quality.profile.profile`) knows every column's nulls, range,
 values and text patterns; :func:`suggest` turns what it sees into candidate rules, each
 with one sentence of **evidence** ("0 nulls in 1,003 rows", "values within [0, 5000] at
-p0.1..p99.9") and the SQL that checks it. Learners then **accept**, **edit** or
-**reject** each suggestion and save the accepted rules as YAML.
+p0.1..p99.9") and the SQL that checks it. Given the tables themselves (one DataFrame,
+several by name, or a ``pk.datasets`` Dataset) it also reads what a profile cannot:
+how two timestamps of a row relate, and which column refers to another table's key.
+Learners then **accept**, **edit** or **reject** each suggestion and save the accepted
+rules as YAML.
 
 What is suggested, and from what
 --------------------------------
@@ -32,6 +35,28 @@ rule                        when
                             future
 ``row_count_between``       always: ±50 % of the row count with no history; with history,
                             mean ± 3·std of the row counts (at least ±10 % of the mean)
+``columns_present``         always, ``exact``: the profiled columns and no other (a
+                            renamed column shows as one missing and one unexpected)
+=========================== ==============================================================
+
+From the tables (not from a profile alone):
+
+=========================== ==============================================================
+rule                        when
+=========================== ==============================================================
+``compare_columns``         a timestamp never before another one of its row (and later
+                            at least once): ``later >= earlier``, with the nearest earlier
+``max_delay``               the same pair: how much later, at most: p99.9 of the delay
+                            from 1,000 rows on (severity ``warn``), the max below, rounded
+                            up to a readable duration (15 minutes, 3 hours, 1 week)
+``foreign_key``             several tables: the foreign keys a Dataset's card declares;
+                            without a card, a column named like another table's
+                            one-column key (``customer_id``, or ``customer_id`` for
+                            ``customers.id``) with at least 99 % of its values there;
+                            severity ``warn`` when some are not
+``unique``                  a Dataset's card declares the primary key and the data keeps
+                            it: that key (``(device_id, read_at)``), besides one-column
+                            candidate keys
 =========================== ==============================================================
 
 A suggestion describes the data as it is: on dirty data, it describes the dirt too (a
@@ -55,6 +80,7 @@ id  rule                   evidence                                             
 3   between(id)            all 4 values within [1, 4] (min 1, max 4)              pending
 4   no_duplicate_rows()    no duplicate rows among 4                              pending
 5   row_count_between()    4 rows now and no history: ±50 % gives [2, 6]          pending
+6   columns_present()      the table has this 1 column                            pending
 >>> [rule.name for rule in suggestions.accept(1, 2).reject(5).rules()]
 ['not_null(id)', 'unique(id)']
 >>> suggestions.edit(3, max=1000).rules()[-1]
@@ -90,6 +116,8 @@ PATTERN_SHARE = 0.95
 IN_SET_MAX = 20
 #: ``row_count_between`` with history: mean ± this many standard deviations.
 ROW_COUNT_K = 3.0
+#: A column named like another table's key must hold this share of values found there.
+FOREIGN_KEY_SHARE = 0.99
 
 _REGEX_CLASSES = {
     "email": "an e-mail address",
@@ -161,11 +189,23 @@ class Suggestions:
 
     def __getitem__(self, key: int | str) -> Suggestion:
         for item in self._items:
-            if key == item.id or key == item.rule.name:
+            if key == item.id:
                 return item
+        named = [i for i in self._items if key in (i.rule.name, _qualified(i.rule))]
+        if len(named) == 1:
+            return named[0]
+        if named:
+            raise InvalidValueError(
+                f"{len(named)} suggestions are called {key!r}"
+                f" (tables {format_list(i.rule.table for i in named)})",
+                "a name that picks one suggestion",
+                f"add the table, e.g. {_qualified(named[0].rule)!r}, or use its id",
+            )
+        several = len({i.rule.table for i in self._items}) > 1
         raise UnknownNameError.for_name(
             key,
-            [str(i.id) for i in self._items] + [i.rule.name for i in self._items],
+            [_qualified(i.rule) if several else i.rule.name for i in self._items]
+            + [str(i.id) for i in self._items],
             kind="suggestion",
             hint="refer to a suggestion by its id (1, 2, ...) or its rule's name",
         )
@@ -273,15 +313,24 @@ class Suggestions:
         )
 
     def _rows(self) -> list[list[str]]:
-        return [[str(i.id), i.rule.name, i.evidence, i.label] for i in self._items]
+        """The header and one row per suggestion; a ``table`` column for several tables."""
+        several = len({i.rule.table for i in self._items}) > 1
+        head = ["id", "table", "rule", "evidence", "status"] if several else []
+        rows = [
+            [str(i.id), str(i.rule.table), i.rule.name, i.evidence, i.label]
+            if several
+            else [str(i.id), i.rule.name, i.evidence, i.label]
+            for i in self._items
+        ]
+        return [head or ["id", "rule", "evidence", "status"], *rows]
 
     def __str__(self) -> str:
-        rows = [["id", "rule", "evidence", "status"], *self._rows()]
-        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        rows = self._rows()
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
         return "\n".join(
-            " ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True))
+            " ".join(cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True))
             + " "
-            + row[3]
+            + row[-1]
             for row in rows
         )
 
@@ -291,10 +340,10 @@ class Suggestions:
         return f"Suggestions({len(self._items)} rules{where}, {accepted} accepted)\n{self}"
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{c}</th>" for c in ("id", "rule", "evidence", "status"))
+        header, *rows = self._rows()
+        head = "".join(f"<th>{c}</th>" for c in header)
         body = "".join(
-            "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>"
-            for row in self._rows()
+            "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
         )
         where = f" for <code>{escape(self.table)}</code>" if self.table else ""
         title = f"<b>{len(self._items)} suggested rules{where}</b>"
@@ -312,6 +361,10 @@ class Suggestions:
         return [self[key] for key in ids]
 
 
+def _qualified(rule: Rule) -> str:
+    return f"{rule.table}.{rule.name}" if rule.table else rule.name
+
+
 def _where(rule: Rule) -> dict[str, Any]:
     if rule.spec.column == "one":
         return {"column": rule.column}
@@ -321,55 +374,411 @@ def _where(rule: Rule) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------- suggesting
+#: (kind, arguments of the Rule, evidence): one suggestion before it is numbered.
+Found = tuple[str, dict[str, Any], str]
+
+
 def suggest(
-    profile: Any, *, history: pd.DataFrame | None = None, table: str | None = None
+    data: Any,
+    *,
+    history: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None,
+    table: str | None = None,
 ) -> Suggestions:
-    """Suggest rules from a profile, and from recorded history when there is some.
+    """Suggest rules from a profile or from tables, and from recorded history when there is some.
 
     Parameters
     ----------
-    profile : Profile or DataFrame
-        What :func:`pipelinekit.quality.profile.profile` returned; a DataFrame is
-        profiled first, keeping the 20 most common values of each column. (``in_set`` needs
-        every value of a column listed: profile with ``top=20`` to get it for up to 20.)
-    history : DataFrame, optional
+    data : Profile, DataFrame, mapping of str to DataFrame, or Dataset
+        What :func:`pipelinekit.quality.profile.profile` returned, or the data itself: one
+        DataFrame, or several tables by name (a ``pk.datasets`` Dataset is one). Frames
+        are profiled first, keeping the 20 most common values of each column (``in_set``
+        needs every value of a column listed). With the frames at hand, pairs of
+        timestamps give ``compare_columns`` and ``max_delay``; with several tables,
+        foreign keys are suggested too: the ones a Dataset's card declares, or else
+        columns named like another table's key whose values it holds.
+    history : DataFrame or mapping of str to DataFrame, optional
         The table's recorded metrics, :func:`pipelinekit.quality.history.metrics_history`:
         a column is only ``not_null`` when no run had a null, and the row count bounds come
-        from every run.
+        from every run. With several tables, a mapping of table name to its history (or
+        one history that names its table).
     table : str, optional
-        The table the rules are about (default: the profile's name). A history of
-        another table is refused.
+        The table the rules are about (default: the profile's name). With several
+        tables, suggest for this one only (the others still serve as referenced tables).
+        A history of another table is refused.
 
     Returns
     -------
     Suggestions
-        Every suggestion pending, in column order, table rules last.
+        Every suggestion pending, table by table; in each, column by column (a
+        column's foreign key and delay after its own rules), table rules last.
 
     Raises
     ------
     InvalidValueError
-        A history of another table, or one without ``metric`` and ``value`` columns.
-    """
-    if isinstance(profile, pd.DataFrame):
-        from pipelinekit.quality.profile import profile as make_profile
+        A history of another table, or one without ``metric`` and ``value`` columns; a
+        mapping holding something else than DataFrames.
+    UnknownNameError
+        ``table=`` names none of several tables.
 
-        profile = make_profile(profile, name=table, top=IN_SET_MAX)  # every value of a set
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> shop = {
+    ...     "customers": pd.DataFrame({"customer_id": [1, 2, 3]}),
+    ...     "orders": pd.DataFrame({
+    ...         "order_id": [10, 11, 12, 13],
+    ...         "customer_id": [1, 1, 3, 2],
+    ...         "ordered_at": pd.to_datetime(["2024-05-01 10:00", "2024-05-01 11:00",
+    ...                                       "2024-05-02 09:30", "2024-05-03 18:00"]),
+    ...         "loaded_at": pd.to_datetime(["2024-05-01 10:04", "2024-05-01 11:02",
+    ...                                      "2024-05-02 09:41", "2024-05-03 18:03"]),
+    ...     }),
+    ... }
+    >>> suggestions = suggest(shop, table="orders")
+    >>> suggestions["foreign_key(customer_id)"].rule
+    Rule(orders.foreign_key(customer_id), to='customers.customer_id', error)
+    >>> print(suggestions["foreign_key(customer_id)"].evidence)
+    100 % of 4 values of orders.customer_id are in customers.customer_id
+    (the key of customers)
+    >>> delay = suggestions["max_delay(loaded_at)"]
+    >>> delay.rule.params, delay.rule.severity
+    ({'since': 'ordered_at', 'max': '15 minutes'}, 'error')
+    >>> print(delay.evidence)
+    loaded_at - ordered_at in 4 rows: p50 3.5 minutes, max 11 minutes;
+    at most 15 minutes (the max, rounded up)
+    >>> print(suggestions["columns_present()"].evidence)
+    the table has these 4 columns
+    """
+    if isinstance(data, Mapping):
+        return _suggest_tables(data, history=history, table=table)
+    frame = data if isinstance(data, pd.DataFrame) else None
+    profile = _profile(frame, table) if frame is not None else data
     info = dict(profile.table)
     name = table or info.get("name") or None
+    if isinstance(history, Mapping):
+        raise InvalidValueError(
+            "A mapping of histories for one table",
+            "the history of that table, as metrics_history(table) returns it",
+            "suggest(profile, history=metrics_history('orders'))",
+        )
     past = _history(history, name)
     if name is None and past is not None and past.attrs.get("table"):
         name = str(past.attrs["table"])
-    rows = int(info.get("rows") or 0)
-    found: list[tuple[str, dict[str, Any], str]] = []  # (kind, arguments, evidence)
-    keys = _keys(profile, info)
-    for column in profile.columns.to_dict("records"):
-        found += _column(column, rows, keys, past)
-    found += _table(info, rows, past)
-    items = [
+    pairs = _time_pairs(frame) if frame is not None else {}
+    found = _suggest_table(profile, past, extra=pairs)
+    return Suggestions(_numbered([(name, f) for f in found]), name)
+
+
+def _profile(frame: pd.DataFrame, name: str | None) -> Any:
+    from pipelinekit.quality.profile import profile as make_profile
+
+    return make_profile(frame, name=name, top=IN_SET_MAX)  # every value of a set
+
+
+def _numbered(found: list[tuple[str | None, Found]]) -> list[Suggestion]:
+    return [
         Suggestion(i, Rule(kind, table=name, **arguments), evidence)
-        for i, (kind, arguments, evidence) in enumerate(found, start=1)
+        for i, (name, (kind, arguments, evidence)) in enumerate(found, start=1)
     ]
-    return Suggestions(items, name)
+
+
+def _suggest_table(
+    profile: Any,
+    past: pd.DataFrame | None,
+    *,
+    extra: Mapping[str, list[Found]] | None = None,
+    declared: tuple[tuple[str, ...], str] | None = None,
+) -> list[Found]:
+    """The suggestions of one table: each column's own rules, then ``extra`` rules about
+    that column (foreign keys, delays), then the table's rules. ``declared`` is a primary
+    key from a dataset card (and where it comes from), used as the table's key."""
+    info = dict(profile.table)
+    rows = int(info.get("rows") or 0)
+    keys = _keys(profile, info)
+    if declared is not None:
+        keys = [declared[0], *(key for key in keys if len(key) == 1 and key != declared[0])]
+    found: list[Found] = []
+    for column in profile.columns.to_dict("records"):
+        more = (extra or {}).get(str(column["column"]), [])
+        mine = _column(column, rows, keys, past)
+        if any(kind == "foreign_key" for kind, _, _ in more):  # a reference, not a measure:
+            mine = [item for item in mine if item[0] not in ("between", "in_set")]
+        found += mine + more
+    if declared is not None:
+        found = [
+            (kind, args, f"{declared[1]}; {evidence}")
+            if kind == "unique" and tuple(args["columns"]) == declared[0]
+            else (kind, args, evidence)
+            for kind, args, evidence in found
+        ]
+    found += _table(info, rows, past)
+    names = [str(c) for c in profile.columns["column"]]
+    if names:
+        found.append(_columns_present(names))
+    return found
+
+
+def _columns_present(names: list[str]) -> Found:
+    these = "this 1 column" if len(names) == 1 else f"these {len(names)} columns"
+    return ("columns_present", {"columns": names, "exact": True}, f"the table has {these}")
+
+
+# ---------------------------------------------------------------------- several tables
+def _suggest_tables(
+    data: Mapping[str, Any],
+    *,
+    history: pd.DataFrame | Mapping[str, pd.DataFrame] | None,
+    table: str | None,
+) -> Suggestions:
+    frames: dict[str, pd.DataFrame] = {}
+    for name, frame in data.items():
+        if not isinstance(frame, pd.DataFrame):
+            raise InvalidValueError(
+                f"Table {name!r} is a {type(frame).__name__}",
+                "a pandas DataFrame for every table",
+                "suggest({'orders': orders, 'customers': customers})",
+            )
+        frames[str(name)] = frame
+    if table is not None and table not in frames:
+        raise UnknownNameError.for_name(table, frames, kind="table")
+    chosen = [table] if table is not None else list(frames)
+    pasts = _histories(history, chosen)
+    profiles = {name: _profile(frame, name) for name, frame in frames.items()}
+    card = _card_of(data)
+    if card is not None:
+        relations = _declared_foreign_keys(frames, card)
+    else:
+        relations = _matched_foreign_keys(frames, profiles)
+    found: list[tuple[str | None, Found]] = []
+    for name in chosen:
+        extra = {column: list(rules) for column, rules in relations.get(name, {}).items()}
+        for column, rules in _time_pairs(frames[name]).items():
+            extra.setdefault(column, []).extend(rules)
+        declared = _declared_key(frames[name], name, card)
+        mine = _suggest_table(profiles[name], pasts.get(name), extra=extra, declared=declared)
+        found += [(name, item) for item in mine]
+    return Suggestions(_numbered(found), table)
+
+
+def _histories(
+    history: pd.DataFrame | Mapping[str, pd.DataFrame] | None, tables: list[str]
+) -> dict[str, pd.DataFrame | None]:
+    if history is None:
+        return {}
+    if isinstance(history, Mapping):
+        for name in history:
+            if name not in tables:
+                raise UnknownNameError.for_name(name, tables, kind="table of a history")
+        return {name: _history(past, name) for name, past in history.items()}
+    from pipelinekit.quality.history import history_table
+
+    mine = history_table(history) if isinstance(history, pd.DataFrame) else None
+    if mine is None and len(tables) > 1:
+        raise InvalidValueError(
+            f"One history that names no table, for {len(tables)} tables",
+            "a mapping of table name to history, or a history that names its table",
+            "suggest(tables, history={'orders': metrics_history('orders')})",
+        )
+    target = mine or tables[0]
+    if target not in tables:
+        raise UnknownNameError.for_name(target, tables, kind="table of the history")
+    return {target: _history(history, target)}
+
+
+def _card_of(data: Any) -> tuple[str, dict[str, Any]] | None:
+    """The domain and card of a ``pk.datasets`` Dataset that has one."""
+    from pipelinekit.datasets.cards import CARD_DOMAINS, card
+    from pipelinekit.datasets.dataset import Dataset
+
+    if isinstance(data, Dataset) and data.domain in CARD_DOMAINS:
+        return data.domain, card(data.domain)
+    return None
+
+
+def _declared_key(
+    frame: pd.DataFrame, name: str, card: tuple[str, dict[str, Any]] | None
+) -> tuple[tuple[str, ...], str] | None:
+    """The card's primary key of ``name``, when the frame keeps it (no NULL, no repeat)."""
+    if card is None:
+        return None
+    key = tuple((card[1]["tables"].get(name) or {}).get("primary_key") or ())
+    if not key or not set(key) <= set(frame.columns) or not len(frame):
+        return None
+    values = frame[list(key)]
+    if values.isna().any().any() or values.duplicated().any():
+        return None
+    return key, f"the primary key in the {card[0]} card"
+
+
+def _declared_foreign_keys(
+    frames: Mapping[str, pd.DataFrame], card: tuple[str, dict[str, Any]]
+) -> dict[str, dict[str, list[Found]]]:
+    domain, spec = card
+    out: dict[str, dict[str, list[Found]]] = {}
+    for child, table in spec["tables"].items():
+        for column, target in (table.get("foreign_keys") or {}).items():
+            parent, key = str(target).split(".")
+            if child not in frames or parent not in frames:
+                continue
+            if column not in frames[child] or key not in frames[parent]:
+                continue
+            found = _foreign_key(
+                frames, (child, column), (parent, key), f"declared in the {domain} card"
+            )
+            if found is not None:
+                out.setdefault(child, {}).setdefault(column, []).append(found)
+    return out
+
+
+def _matched_foreign_keys(
+    frames: Mapping[str, pd.DataFrame], profiles: Mapping[str, Any]
+) -> dict[str, dict[str, list[Found]]]:
+    """Columns named like another table's one-column key, whose values are in it."""
+    out: dict[str, dict[str, list[Found]]] = {}
+    for parent, profile in profiles.items():
+        for (key,) in (k for k in _keys(profile, dict(profile.table)) if len(k) == 1):
+            names = {key}
+            if key == "id":  # customers.id <- orders.customer_id
+                names |= {f"{parent}_id", f"{parent.removesuffix('s')}_id"}
+            for child, frame in frames.items():
+                for column in (c for c in frame.columns if c in names and child != parent):
+                    found = _foreign_key(
+                        frames,
+                        (child, str(column)),
+                        (parent, key),
+                        f"the key of {parent}",
+                        least=FOREIGN_KEY_SHARE,
+                    )
+                    if found is not None:
+                        out.setdefault(child, {}).setdefault(str(column), []).append(found)
+    return out
+
+
+def _foreign_key(
+    frames: Mapping[str, pd.DataFrame],
+    child: tuple[str, str],
+    parent: tuple[str, str],
+    why: str,
+    *,
+    least: float = 0.0,
+) -> Found | None:
+    values = frames[child[0]][child[1]].dropna()
+    if not len(values):
+        return None
+    known = frames[parent[0]][parent[1]].dropna().unique()
+    try:
+        inside = int(values.isin(known).sum())
+    except TypeError:  # values that cannot be compared: not a reference
+        return None
+    share = inside / len(values)
+    if share < least:
+        return None
+    evidence = (
+        f"{_floor_pct(share)} of {len(values):,} values of {child[0]}.{child[1]} are in"
+        f" {parent[0]}.{parent[1]} ({why})"
+    )
+    arguments: dict[str, Any] = {"column": child[1], "to": f"{parent[0]}.{parent[1]}"}
+    if inside < len(values):
+        missing = len(values) - inside
+        evidence += f"; {missing:,} {'is' if missing == 1 else 'are'} not: worth a look"
+        arguments["severity"] = "warn"
+    return ("foreign_key", arguments, evidence)
+
+
+def _floor_pct(share: float) -> str:
+    """A share as a percentage that never rounds up to 100 % (99.96 % shows 99.9 %)."""
+    if share >= 1:
+        return "100 %"
+    return f"{math.floor(share * 1000) / 10:.1f} %"
+
+
+# ---------------------------------------------------------------------- timestamps
+def _time_pairs(frame: pd.DataFrame) -> dict[str, list[Found]]:
+    """For each timestamp column never before another (and sometimes after it), the
+    nearest such other: ``compare_columns`` (the order) and ``max_delay`` (how late)."""
+    times = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
+    out: dict[str, list[Found]] = {}
+    for later in times:
+        best: tuple[pd.Timedelta, str, pd.Series] | None = None
+        for since in times:
+            if since == later:
+                continue
+            try:
+                delay = (frame[later] - frame[since]).dropna()
+            except TypeError:  # one with a time zone, one without
+                continue
+            if not len(delay) or (delay < pd.Timedelta(0)).any():
+                continue
+            if not (delay > pd.Timedelta(0)).any():
+                continue
+            median = delay.median()
+            if best is None or median < best[0]:
+                best = (median, str(since), delay)
+        if best is not None:
+            out[str(later)] = _delay_rules(str(later), best[1], best[2])
+    return out
+
+
+def _delay_rules(later: str, since: str, delay: pd.Series) -> list[Found]:
+    seconds = delay.dt.total_seconds()
+    count = len(seconds)
+    equal = int((seconds == 0).sum())
+    ties = f" ({equal:,} at the same time)" if equal else ""
+    order: Found = (
+        "compare_columns",
+        {"column": later, "op": ">=", "other": since},
+        f"{later} is never before {since} in {count:,} rows{ties}",
+    )
+    p50, top = float(seconds.median()), float(seconds.max())
+    if count >= QUANTILE_MIN_VALUES:
+        p999 = float(seconds.quantile(0.999))
+        limit = _readable_duration(p999)
+        seen = f"p50 {_span(p50)}, p99.9 {_span(p999)}, max {_span(top)}"
+        bound, severity = "p99.9", "warn"
+    else:
+        limit = _readable_duration(top)
+        seen = f"p50 {_span(p50)}, max {_span(top)}"
+        bound, severity = "the max", "error"
+    evidence = f"{later} - {since} in {count:,} rows: {seen}; at most {limit} ({bound}, rounded up)"
+    arguments = {"column": later, "since": since, "max": limit}
+    return [order, ("max_delay", {**arguments, "severity": severity}, evidence)]
+
+
+#: Durations a bound is rounded up to (seconds).
+_DURATIONS = (
+    1, 2, 5, 10, 15, 30,
+    60, 2 * 60, 5 * 60, 10 * 60, 15 * 60, 30 * 60,
+    3600, 2 * 3600, 3 * 3600, 6 * 3600, 12 * 3600,
+    86400, 2 * 86400, 3 * 86400, 604800, 2 * 604800, 4 * 604800,
+)  # fmt: skip
+_UNITS = (("week", 604800), ("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
+
+
+def _readable_duration(seconds: float) -> str:
+    """The first readable duration at or above ``seconds``, as max_delay writes it.
+
+    Examples
+    --------
+    >>> _readable_duration(8220.1), _readable_duration(1277), _readable_duration(0)
+    ('3 hours', '30 minutes', '1 second')
+    >>> _readable_duration(40 * 86400)
+    '6 weeks'
+    """
+    size = next((d for d in _DURATIONS if d >= seconds), None)
+    if size is None:
+        size = math.ceil(seconds / 604800) * 604800
+    unit, length = next((u, n) for u, n in _UNITS if size % n == 0)
+    number = size // length
+    return f"{number} {unit}{'' if number == 1 else 's'}"
+
+
+def _span(seconds: float) -> str:
+    """A length of time for people, in its largest unit (``2.28 hours``)."""
+    for unit, length in _UNITS[1:]:
+        if seconds >= length or length == 1:
+            value = seconds / length
+            return f"{value:.3g} {unit}{'' if value == 1 else 's'}"
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _history(history: pd.DataFrame | None, table: str | None) -> pd.DataFrame | None:

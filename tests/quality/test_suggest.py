@@ -82,7 +82,7 @@ def column(name: str, family: str, rows: int, **stats: Any) -> dict[str, Any]:
 
 
 def profile_of(
-    rows: int, *columns: dict[str, Any], name: str = "orders", **table: Any
+    rows: int, *columns: dict[str, Any], name: str | None = "orders", **table: Any
 ) -> HandProfile:
     info = {
         "rows": rows,
@@ -346,7 +346,7 @@ def test_the_table_shows_id_rule_evidence_status() -> None:
         "status",
     ]
     assert frame["status"].tolist()[:3] == ["accepted", "rejected", "pending"]
-    assert "Suggestions(5 rules for 'orders', 1 accepted)" in repr(suggestions)
+    assert "Suggestions(6 rules for 'orders', 1 accepted)" in repr(suggestions)
 
 
 @pytest.mark.skipif(
@@ -354,7 +354,8 @@ def test_the_table_shows_id_rule_evidence_status() -> None:
 )
 def test_every_suggestion_shows_its_sql() -> None:
     for suggestion in small():
-        assert "orders" in suggestion.sql and "SELECT" in suggestion.sql
+        assert "orders" in suggestion.sql
+        assert ("DESCRIBE" if suggestion.rule.level == "schema" else "SELECT") in suggestion.sql
 
 
 # ---------------------------------------------------------------------- bad input
@@ -434,3 +435,195 @@ def test_rules_suggested_on_dirty_data_still_flag_malformed_emails() -> None:
     assert email.evidence == "99.0 % of 98 values look like an e-mail address; 1 does not match"
     report = check(dirty["customers"], [email.rule], name="customers")
     assert report.results[0].failing == 1
+
+
+# ---------------------------------------------------------------------- schema
+def test_columns_present_describes_the_profiled_schema_and_catches_a_rename() -> None:
+    from pipelinekit.quality.check import check
+
+    (schema,) = by_kind(small(), "columns_present")
+    assert schema.rule.params == {"columns": ["id"], "exact": True}
+    assert schema.evidence == "the table has this 1 column"
+    customers = pd.DataFrame({"id": [1, 2, 3], "city": ["Lyon", "Oslo", "Graz"]})
+    (schema,) = by_kind(suggest(customers, table="customers"), "columns_present")
+    assert schema.evidence == "the table has these 2 columns"
+    drifted = customers.assign(town=[None, None, "Bonn"], city=["Lyon", "Oslo", None])
+    report = check(drifted, [schema.rule], name="customers")
+    assert report.results[0].status == "failed"
+    assert "unexpected column 'town'" in report.results[0].message
+
+
+# ---------------------------------------------------------------------- timestamps
+def delays_frame() -> pd.DataFrame:
+    """2,000 orders loaded a minute after they were placed, five of them later."""
+    ordered = pd.Timestamp("2024-05-01") + pd.to_timedelta(range(2000), unit="min")
+    seconds = [60] * 1995 + [600, 700, 800, 900, 7200]
+    loaded = ordered + pd.to_timedelta(seconds, unit="s")
+    return pd.DataFrame(
+        {
+            "order_id": range(1, 2001),
+            "ordered_at": ordered,
+            "loaded_at": loaded,
+            "shipped_at": ordered + pd.Timedelta(days=1),  # after both: nearest is loaded_at
+            "paid_at": ordered + pd.to_timedelta([(-1) ** i * 30 for i in range(2000)], unit="s"),
+        }
+    )
+
+
+def test_a_timestamp_after_another_gives_an_order_and_a_readable_delay_bound() -> None:
+    from pipelinekit.quality.check import check
+
+    suggestions = suggest(delays_frame(), table="orders")
+    (order,) = by_kind(suggestions, "compare_columns", "loaded_at")
+    assert order.rule.params == {"op": ">=", "other": "ordered_at"}
+    assert order.evidence == "loaded_at is never before ordered_at in 2,000 rows"
+    (delay,) = by_kind(suggestions, "max_delay", "loaded_at")
+    assert delay.rule.params == {"since": "ordered_at", "max": "15 minutes"}
+    assert delay.rule.severity == "warn"  # p99.9: the 0.1 % beyond are worth a look
+    assert delay.evidence == (
+        "loaded_at - ordered_at in 2,000 rows: p50 1 minute, p99.9 13.3 minutes, max 2 hours;"
+        " at most 15 minutes (p99.9, rounded up)"
+    )
+    (shipped,) = by_kind(suggestions, "max_delay", "shipped_at")
+    assert shipped.rule.params == {"since": "loaded_at", "max": "1 day"}
+    assert not by_kind(suggestions, "max_delay", "paid_at")  # before and after ordered_at
+    assert not by_kind(suggestions, "compare_columns", "paid_at")
+    report = check(delays_frame(), [order.rule, delay.rule], name="orders")
+    assert [r.failing for r in report.results] == [0, 1]  # the one two hours late
+
+
+def test_below_a_thousand_rows_the_delay_bound_is_the_max_and_an_error() -> None:
+    frame = delays_frame().tail(5)
+    (delay,) = by_kind(suggest(frame, table="orders"), "max_delay", "loaded_at")
+    assert delay.rule.params["max"] == "2 hours" and delay.rule.severity == "error"
+    assert delay.evidence.endswith("max 2 hours; at most 2 hours (the max, rounded up)")
+
+
+def test_a_profile_alone_gives_no_timestamp_pairs() -> None:
+    from pipelinekit.quality.profile import profile
+
+    suggestions = suggest(profile(delays_frame(), name="orders"))
+    assert not by_kind(suggestions, "max_delay") and not by_kind(suggestions, "compare_columns")
+
+
+# ---------------------------------------------------------------------- several tables
+def shop() -> dict[str, pd.DataFrame]:
+    """20,000 orders of 1,000 customers (80 of unknown ones) and 10 products."""
+    customer = [i % 1000 + 1 if i % 250 else 5000 + i for i in range(20_000)]
+    return {
+        "customers": pd.DataFrame({"customer_id": range(1, 1001), "name": "Ada"}),
+        "products": pd.DataFrame({"id": range(1, 11), "price": [9.99] * 10}),
+        "coupons": pd.DataFrame({"coupon_id": [1, 2]}),
+        "orders": pd.DataFrame(
+            {
+                "order_id": range(1, 20_001),
+                "customer_id": customer,
+                "product_id": [i % 10 + 1 for i in range(20_000)],
+                "coupon_id": [i % 4 + 1 for i in range(20_000)],  # half of them unknown
+            }
+        ),
+    }
+
+
+def test_columns_named_like_another_tables_key_become_foreign_keys() -> None:
+    suggestions = suggest(shop())
+    keys = {s.rule.column: s for s in by_kind(suggestions, "foreign_key")}
+    assert set(keys) == {"customer_id", "product_id"}  # coupon_id: only 50 % are coupons
+    customer = keys["customer_id"]
+    assert (customer.rule.table, customer.rule.params) == (
+        "orders",
+        {"to": "customers.customer_id"},
+    )
+    assert customer.evidence == (
+        "99.6 % of 20,000 values of orders.customer_id are in customers.customer_id"
+        " (the key of customers); 80 are not: worth a look"
+    )
+    assert customer.rule.severity == "warn"
+    product = keys["product_id"]
+    assert product.rule.params == {"to": "products.id"} and product.rule.severity == "error"
+    assert product.evidence.startswith("100 % of 20,000 values of orders.product_id")
+    # a reference is not a measure: no range (which orders alone would get)
+    assert by_kind(suggest(shop()["orders"], table="orders"), "between", "product_id")
+    assert not by_kind(suggestions, "between", "product_id")
+
+
+def test_suggestions_of_several_tables_name_their_table() -> None:
+    suggestions = suggest(shop())
+    assert {s.rule.table for s in suggestions} == {"customers", "products", "coupons", "orders"}
+    assert str(suggestions).splitlines()[0].split() == ["id", "table", "rule", "evidence", "status"]
+    assert "<th>table</th>" in suggestions._repr_html_()
+    assert suggestions["orders.not_null(customer_id)"].rule.table == "orders"
+    with pytest.raises(InvalidValueError, match="(?s)2 suggestions are called 'not_null.*orders"):
+        suggestions.accept("not_null(customer_id)")
+    assert suggestions.accept("foreign_key(customer_id)").rules()[0].kind == "foreign_key"
+    only = suggest(shop(), table="orders")  # the others still serve as referenced tables
+    assert {s.rule.table for s in only} == {"orders"} and only.table == "orders"
+    assert len(by_kind(only, "foreign_key")) == 2
+
+
+def test_a_dataset_takes_its_keys_from_its_card(tmp_path) -> None:
+    from pipelinekit.quality.rules_yaml import load_rules
+
+    iot = pk.datasets.load("iot", scale="tiny", seed=42)
+    suggestions = suggest(iot)
+    path = suggestions.accept("all").to_yaml(tmp_path / "iot.yml")
+    assert load_rules(path) == suggestions.rules()  # every new kind round-trips
+    (key,) = [s for s in by_kind(suggestions, "unique") if s.rule.table == "readings"]
+    assert key.rule.columns == ("device_id", "read_at")
+    assert key.evidence.startswith("the primary key in the iot card; no two of the")
+    declared = {
+        (s.rule.table, s.rule.column, s.rule.params["to"])
+        for s in by_kind(suggestions, "foreign_key")
+    }
+    assert declared == {
+        (table, column, f"{parent}.{key}")
+        for table, column, parent, key in pk.datasets.cards.foreign_keys("iot")
+    }
+    assert all(
+        "(declared in the iot card)" in s.evidence for s in by_kind(suggestions, "foreign_key")
+    )
+    assert not [s for s in by_kind(suggestions, "between", "device_id")]
+    by_name = {  # without the card: the same foreign keys, found by their names
+        (s.rule.table, s.rule.column, s.rule.params["to"])
+        for s in by_kind(suggest(dict(iot)), "foreign_key")
+    }
+    assert by_name == declared
+
+
+def test_histories_of_several_tables_go_by_name() -> None:
+    tables = shop()
+    history = metrics("customers", [{("name", "nulls"): 3.0, ("name", "null_share"): 0.003}])
+    for given in (history, {"customers": history}):
+        (name,) = by_kind(suggest(tables, history=given), "null_share_at_most", "name")
+        assert name.rule.table == "customers"
+    with pytest.raises(UnknownNameError, match="Unknown table of a history 'payments'"):
+        suggest(tables, history={"payments": history})
+    nameless = history.copy()
+    nameless.attrs = {}
+    with pytest.raises(InvalidValueError, match="(?s)names no table.*mapping of table name"):
+        suggest(tables, history=nameless)
+    with pytest.raises(InvalidValueError, match="A mapping of histories for one table"):
+        suggest(tables["customers"], history={"customers": history})
+
+
+def test_several_tables_are_frames_and_table_names_one_of_them() -> None:
+    with pytest.raises(InvalidValueError, match="Table 'orders' is a list"):
+        suggest({"orders": [1, 2]})
+    with pytest.raises(UnknownNameError, match="(?s)Unknown table 'order'.*did you mean 'orders'"):
+        suggest(shop(), table="order")
+
+
+@pytest.mark.parametrize("domain", ["ecommerce", "finance", "iot"])
+def test_suggested_error_rules_hold_on_the_clean_data_they_come_from(domain: str) -> None:
+    from pipelinekit.quality.check import check
+
+    clean = pk.datasets.load(domain, scale="small", seed=42)
+    suggestions = suggest(clean)
+    assert {"foreign_key", "max_delay", "columns_present", "unique"} <= {
+        s.rule.kind for s in suggestions
+    }
+    report = check(clean, suggestions.accept("all").rules(), now="2030-01-01")
+    errors = [r.message for r in report.results if r.severity == "error" and not r.passed]
+    assert errors == []
+    for result in report.results:  # warnings describe the 0.1 % tails: little fails
+        assert result.failing_share <= 0.005, result.message

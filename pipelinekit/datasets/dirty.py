@@ -243,8 +243,16 @@ def _column(frame: pd.DataFrame, injection: Injection) -> str:
 
 
 def _keys(frame: pd.DataFrame, rows: np.ndarray, key_columns: list[str]) -> list[str]:
-    parts = [frame[column].iloc[rows].astype(str).to_numpy() for column in key_columns]
+    parts = [_key_text(frame[column].iloc[rows]) for column in key_columns]
     return ["/".join(values) for values in zip(*parts, strict=True)]
+
+
+def _key_text(values: pd.Series) -> list[str]:
+    """Key values as text; a timestamp always with its time ("2025-01-06 00:00:00"), which
+    ``astype(str)`` drops when every value of the series falls at midnight."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return [str(value) for value in values]
+    return values.astype(str).tolist()
 
 
 def _text(values: object) -> list[str | None] | str | None:

@@ -12,7 +12,12 @@ table and returns a :class:`Profile`:
 
 Every metric that a single scan can give comes from **one aggregate query**
 (:mod:`~pipelinekit.quality.profile_sql`) run by DuckDB — a DataFrame is scanned in place,
-not copied — or by PostgreSQL. A Profile shows itself as a table in Jupyter, turns into
+not copied — or by PostgreSQL. DuckDB groups the values of each column anyway (for the
+exact distinct count and the most frequent values): a column's count, min, max, mean,
+standard deviation and text lengths are then read from its few groups, and the one
+aggregate keeps only what the groups cannot give (quantiles, the varied columns).
+
+A Profile shows itself as a table in Jupyter, turns into
 a DataFrame (:meth:`Profile.to_frame`), a JSON-ready dict (:meth:`Profile.to_dict`) and
 the quality section of a catalog card (:meth:`Profile.as_catalog_quality`).
 
@@ -78,8 +83,8 @@ __all__ = [
     "profile",
 ]
 
-#: With ``approx="auto"``, tables of more rows than this get approximate distinct counts
-#: and quantiles (DuckDB sources only; PostgreSQL is always exact).
+#: With ``approx="auto"``, tables of at least this many rows get approximate distinct
+#: counts and quantiles (DuckDB sources only; PostgreSQL is always exact).
 APPROX_ROWS = 1_000_000
 #: Rows in the seeded sample that gives approximate quantiles and top-value candidates
 #: (about as many: each row is kept with the same probability).
@@ -290,9 +295,13 @@ def profile(
     name : str, optional
         The table's name in the profile (default: the table or file name).
     approx : {"auto", True, False}
-        ``"auto"`` counts distinct values and quantiles approximately above
-        :data:`APPROX_ROWS` rows (1M) and exactly up to it; ``True`` and ``False`` force it.
-        PostgreSQL tables are always profiled exactly.
+        ``"auto"`` counts distinct values and quantiles exactly below :data:`APPROX_ROWS`
+        rows (1M) and approximately from there on; ``False`` is exact at any size (slower:
+        every column is grouped by value and sorted for its quantiles), ``True`` is
+        approximate at any size. Approximate means: quantiles from a seeded sample of
+        :data:`SAMPLE_ROWS` rows, HyperLogLog counts of distinct values for columns with
+        more than :data:`GROUP_AT_MOST` of them (``distinct_exact`` is False there; keys
+        are confirmed exactly). PostgreSQL tables are always profiled exactly.
     correlations : bool
         Also compute the Pearson correlations of the numeric columns.
     top : int
@@ -329,7 +338,7 @@ def profile(
     """
     if approx not in ("auto", True, False):
         raise InvalidValueError(
-            f"approx={approx!r}", "'auto', True or False", "'auto' is exact up to 1M rows"
+            f"approx={approx!r}", "'auto', True or False", "'auto' is exact below 1M rows"
         )
     if isinstance(top, bool) or not isinstance(top, int) or top < 0:
         raise InvalidValueError(f"top={top!r}", "a whole number, 0 or more", "try top=5")
@@ -368,7 +377,7 @@ def _run(
     try:
         rows = int(source.fetch(f"SELECT count(*) FROM {relation}", ())[0][0])
         approximate = dialect == "duckdb" and (
-            approx is True or (approx == "auto" and rows > APPROX_ROWS)
+            approx is True or (approx == "auto" and rows >= APPROX_ROWS)
         )
         has_text = any(c.family in TEXT_FAMILIES for c in columns)
         sampled = has_text and sample_patterns is not None and rows > sample_patterns
@@ -387,6 +396,13 @@ def _run(
                 from_sample = dict(zip(query.labels, source.fetch(query.sql, ())[0], strict=True))
             estimates = _distinct_estimates(columns, from_sample, rows) if approximate else {}
             varied = [i for i, n in estimates.items() if n > GROUP_AT_MOST]
+            # DuckDB groups every column but the varied ones by value (for its distinct
+            # count and top values): its other plain statistics come from those groups
+            grouped = (
+                [i for i, c in enumerate(columns) if c.family != "other" and i not in varied]
+                if dialect == "duckdb"
+                else []
+            )
             query = aggregate_query(
                 relation,
                 columns,
@@ -395,13 +411,16 @@ def _run(
                 approx_distinct=varied,
                 quantiles=not approximate,
                 patterns=has_text and not sampled,
+                grouped=grouped,
             )
             answer = dict(zip(query.labels, source.fetch(query.sql, ())[0], strict=True))
             answer.update(from_sample)
-            stats = [_column_stats(i, c, rows, answer) for i, c in enumerate(columns)]
             if dialect == "duckdb":
-                _duckdb_values(source, stats, rows, varied=varied, top=top)
-            else:
+                answer.update(
+                    _duckdb_values(source, answer, rows, grouped=grouped, varied=varied, top=top)
+                )
+            stats = [_column_stats(i, c, rows, answer, top=top) for i, c in enumerate(columns)]
+            if dialect != "duckdb":
                 _database_values(source, stats, top=top)
         keys: tuple[tuple[str, ...], ...] = tuple(
             (stat["column"],) for stat in stats if is_key(stat, rows)
@@ -456,7 +475,7 @@ def _number(value: Any) -> float:
 
 
 def _column_stats(
-    i: int, column: ColumnSpec, rows: int, answer: Mapping[tuple[int, str], Any]
+    i: int, column: ColumnSpec, rows: int, answer: Mapping[tuple[int, str], Any], *, top: int
 ) -> dict[str, Any]:
     """The metrics of column ``i`` read from the answers of the aggregate queries."""
     non_null = int(answer[(i, "non_null")] or 0)
@@ -477,12 +496,13 @@ def _column_stats(
         "mean": _number(answer.get((i, "mean"))),
         "std": _number(answer.get((i, "std"))),
         **{field: _number(q) for field, q in zip(QUANTILES, quantiles, strict=True)},
-        "top_values": (),
+        # grouped columns: ordered by DuckDB; varied ones: a recount of sample candidates
+        "top_values": tuple((v, int(n)) for v, n in answer.get((i, "top")) or ())[:top]
+        or _top(answer.get((i, "recount")) or (), top),
         "min_length": answer.get((i, "min_length")),
         "max_length": answer.get((i, "max_length")),
         "mean_length": _number(answer.get((i, "mean_length"))),
         "patterns": {},
-        "candidates": (answer.get((i, "sample_groups")) or (0, 0, 0, []))[3],
     }
     counts = answer.get((i, "classes"))  # DuckDB: class index -> count
     if counts is not None:
@@ -525,44 +545,51 @@ def _distinct_estimates(
 
 
 def _duckdb_values(
-    source: Source, stats: list[dict[str, Any]], rows: int, *, varied: Sequence[int], top: int
-) -> None:
-    """Exact distinct counts and top values in DuckDB; recounts for varied columns.
+    source: Source,
+    answer: Mapping[tuple[int, str], Any],
+    rows: int,
+    *,
+    grouped: Sequence[int],
+    varied: Sequence[int],
+    top: int,
+) -> dict[tuple[int, str], Any]:
+    """Exact distinct counts, top values and plain statistics in DuckDB, by column.
 
-    Every column but the ``varied`` ones is grouped by value: that gives its exact number
-    of distinct values and its most frequent values. A varied column keeps its
-    approximate distinct count; its top values are the most frequent in the sample,
-    counted exactly over the whole table; and if it may be a key (no nulls, about as
-    many distinct values as rows), its distinct values are counted exactly.
+    Every ``grouped`` column is grouped by value: that gives its exact number of distinct
+    values, its most frequent values, and its count, min, max, mean, standard deviation
+    and text lengths (read from the groups, not from the whole table). A ``varied``
+    column keeps its approximate distinct count; its top values are the most frequent in
+    the sample, counted exactly over the whole table; and if it may be a key (no nulls,
+    about as many distinct values as rows), its distinct values are counted exactly.
     """
-    grouped = [
+    columns = source.columns
+    recount = {
+        i: list((answer.get((i, "sample_groups")) or (0, 0, 0, []))[3] or ())[:top] for i in varied
+    }
+    verify = [
         i
-        for i, stat in enumerate(stats)
-        if stat["family"] != "other" and i not in varied and not stat["distinct_exact"]
-    ]
-    recount = {i: list(stats[i]["candidates"] or ())[:top] for i in varied}
-    verify = [i for i in varied if may_be_key(stats[i], rows)][:KEY_CHECKS]
-    if not grouped and not recount:
-        return
+        for i in varied
+        if may_be_key(
+            {
+                "nulls": rows - int(answer[(i, "non_null")] or 0),
+                "family": columns[i].family,
+                "distinct": answer.get((i, "approx_distinct")),
+            },
+            rows,
+        )
+    ][:KEY_CHECKS]
+    if not grouped and not any(recount.values()) and not verify:
+        return {}
     query = values_query(
         source.relation,
-        source.columns,
+        columns,
         grouped=grouped,
         recount=recount,
         verify_keys=verify,
         top=max(top, 1),
+        stats=True,
     )
-    answer = dict(zip(query.labels, source.fetch(query.sql, query.params)[0], strict=True))
-    for i in grouped:
-        stats[i]["distinct"] = int(answer[(i, "distinct")])
-        stats[i]["distinct_exact"] = True
-        stats[i]["top_values"] = tuple(tuple(pair) for pair in answer[(i, "top")] or ())[:top]
-    for i, values in recount.items():
-        counted = [(value, answer[(i, f"count:{k}")]) for k, value in enumerate(values)]
-        stats[i]["top_values"] = _top(counted, top)
-    for i in verify:
-        stats[i]["distinct"] = int(answer[(i, "distinct")])
-        stats[i]["distinct_exact"] = True
+    return dict(zip(query.labels, source.fetch(query.sql, query.params)[0], strict=True))
 
 
 def _database_values(source: Source, stats: list[dict[str, Any]], *, top: int) -> None:

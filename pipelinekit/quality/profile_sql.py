@@ -5,8 +5,10 @@ standard deviation, quantiles, text lengths, pattern classes, the number of dist
 goes into **one aggregate query per table** (:func:`aggregate_query`): DuckDB, like
 PostgreSQL, computes many aggregates over a single scan of the table. What needs the
 values grouped (the most frequent values, the exact number of distinct values) goes
-into a second statement (:func:`values_query`), and the few checks of candidate keys and
-the optional correlations into their own small statements.
+into a second statement (:func:`values_query`) — which, in DuckDB, also reads the count,
+min, max, mean, standard deviation and text lengths of a grouped column from its groups,
+far fewer rows than the table's, so the aggregate leaves them out — and the few checks
+of candidate keys and the optional correlations into their own small statements.
 
 Two dialects: ``"duckdb"`` (pandas frames, DuckDB tables, Parquet files) and
 ``"postgresql"`` (portable SQL: ``count(DISTINCT)``, ``percentile_cont ... WITHIN GROUP``,
@@ -239,6 +241,7 @@ def aggregate_query(
     approx_distinct: Sequence[int] = (),
     quantiles: bool = True,
     patterns: bool = True,
+    grouped: Sequence[int] = (),
 ) -> Query:
     """The one scan-shared aggregate query over every column of ``relation``.
 
@@ -263,6 +266,10 @@ def aggregate_query(
     quantiles, patterns : bool
         Whether quantiles and pattern classes are computed here (else on a sample,
         with :func:`sample_query`).
+    grouped : sequence of int
+        Columns (by index) whose values present, min, max, mean, standard deviation and
+        text lengths come from their groups instead (:func:`values_query` with ``stats``):
+        only their distinct counts, quantiles and pattern classes are computed here.
 
     Examples
     --------
@@ -274,31 +281,34 @@ def aggregate_query(
     classes: list[str] = []
     for i, column in enumerate(columns):
         name = quote(column.name)
-        selected.append(((i, "non_null"), f"count({name})"))
+        basic = i not in grouped
+        if basic:
+            selected.append(((i, "non_null"), f"count({name})"))
         if column.family == "other":
             continue
         if distinct == "exact":
             selected.append(((i, "distinct"), f"count(DISTINCT {name})"))
         elif distinct == "approx" or i in approx_distinct:
             selected.append(((i, "approx_distinct"), f"approx_count_distinct({name})"))
-        if column.family == "boolean" and dialect == "postgresql":
+        if basic and column.family == "boolean" and dialect == "postgresql":
             selected.append(((i, "min"), f"bool_and({name})"))
             selected.append(((i, "max"), f"bool_or({name})"))
-        else:
+        elif basic:
             value = _value(column, dialect)
             selected.append(((i, "min"), f"min({value})"))
             selected.append(((i, "max"), f"max({value})"))
-        if column.family in (*NUMERIC_FAMILIES, "boolean"):
+        if column.family in (*NUMERIC_FAMILIES, "boolean") and basic:
             number = _number(column, dialect)
             selected.append(((i, "mean"), f"avg({number})"))
             selected.append(((i, "std"), f"stddev_samp({number})"))
         if column.family in NUMERIC_FAMILIES and quantiles:
             selected.append(((i, "quantiles"), _quantiles(column, dialect)))
         if column.family in TEXT_FAMILIES:
-            length = f"length({_text(column, dialect)})"
-            selected.append(((i, "min_length"), f"min({length})"))
-            selected.append(((i, "max_length"), f"max({length})"))
-            selected.append(((i, "mean_length"), f"avg({length})"))
+            if basic:
+                length = f"length({_text(column, dialect)})"
+                selected.append(((i, "min_length"), f"min({length})"))
+                selected.append(((i, "max_length"), f"max({length})"))
+                selected.append(((i, "mean_length"), f"avg({length})"))
             if patterns:
                 expression, counts = _pattern_counts(i, column, dialect)
                 classes.append(expression)
@@ -330,30 +340,40 @@ def sample_query(
     """
     selected: list[tuple[Label, str]] = []
     classes: list[str] = []
+    groups: list[str] = []
     for i, column in enumerate(columns):
         name = quote(column.name)
         if column.family == "other":
             continue
         if top and dialect == "duckdb":
+            # the sample's values grouped once; the top few found by a top-N, not a sort
+            groups.append(
+                f"pk_s{i} AS MATERIALIZED (SELECT {_value(column, dialect)} AS v, count(*) AS n"
+                f" FROM {sample} WHERE {name} IS NOT NULL GROUP BY ALL)"
+            )
             selected.append(
                 (
                     (i, "sample_groups"),
                     f"(SELECT (sum(n), count(*), count(*) FILTER (WHERE n = 1),"
-                    f" list(v ORDER BY n DESC, v)[1:{top}]) FROM (SELECT"
-                    f" {_value(column, dialect)} AS v, count(*) AS n FROM {sample}"
-                    f" WHERE {name} IS NOT NULL GROUP BY ALL))",
+                    f" (SELECT list(v) FROM (SELECT v FROM pk_s{i} ORDER BY n DESC, v"
+                    f" LIMIT {top}))) FROM pk_s{i})",
                 )
             )
         if column.family in NUMERIC_FAMILIES and quantiles:
             selected.append(((i, "quantiles"), _quantiles(column, dialect)))
         if column.family in TEXT_FAMILIES and patterns and dialect == "duckdb":
             # classify each distinct value once, weighted by how often it occurs
+            grouped = (
+                f"pk_s{i}"
+                if top
+                else f"(SELECT {_text(column, dialect)} AS v, count(*) AS n FROM {sample}"
+                f" WHERE {name} IS NOT NULL GROUP BY ALL)"
+            )
             selected.append(
                 (
                     (i, "class_list"),
                     f"(SELECT list((k, n)) FROM (SELECT {_class_expression(column, dialect, 'v')}"
-                    f" AS k, sum(n) AS n FROM (SELECT {_text(column, dialect)} AS v, count(*)"
-                    f" AS n FROM {sample} WHERE {name} IS NOT NULL GROUP BY ALL) GROUP BY ALL))",
+                    f" AS k, sum(n) AS n FROM {grouped} GROUP BY ALL))",
                 )
             )
         elif column.family in TEXT_FAMILIES and patterns:
@@ -362,7 +382,10 @@ def sample_query(
             selected += counts
     aggregates = [entry for entry in selected if not entry[1].startswith("(SELECT")]
     relation = sample if aggregates else "(SELECT 1)"
-    return _statement(selected or [((-1, "nothing"), "NULL")], relation, classes)
+    query = _statement(selected or [((-1, "nothing"), "NULL")], relation, classes)
+    if groups:
+        query = dataclasses.replace(query, sql=f"WITH {', '.join(groups)}\n{query.sql}")
+    return query
 
 
 def values_query(
@@ -373,6 +396,7 @@ def values_query(
     recount: Mapping[int, Sequence[object]] | None = None,
     verify_keys: Sequence[int] = (),
     top: int = 5,
+    stats: bool = False,
 ) -> Query:
     """DuckDB: exact distinct counts and top values, plus recounts, in one statement.
 
@@ -383,10 +407,14 @@ def values_query(
         their ``top`` most frequent values, ties broken by value.
     recount : dict of int to values, optional
         Columns too varied to group cheaply (approximate mode): exact counts of these
-        values (the most frequent in the sample).
+        values (the most frequent in the sample), as a list of ``(value, count)``.
     verify_keys : sequence of int
         Columns whose exact number of distinct values is counted (candidate keys found
         with an approximate count).
+    stats : bool
+        Also read each grouped column's values present, min and max, mean and standard
+        deviation, and text lengths from its groups (a few rows, not the whole table),
+        so that :func:`aggregate_query` can leave them out (its ``grouped``).
 
     Examples
     --------
@@ -413,12 +441,22 @@ def values_query(
             f" (SELECT v, n FROM g{i} ORDER BY n DESC, v LIMIT {top}))"
         )
         labels += [(i, "distinct"), (i, "top")]
-    counted = []
+        if stats:
+            for label, expression in _group_stats(column, f"g{i}"):
+                selected.append(expression)
+                labels.append((i, label))
     for i, values in (recount or {}).items():
-        for k, value in enumerate(values):
-            counted.append(f"count(*) FILTER (WHERE {_value(columns[i], 'duckdb')} = ?)")
-            labels.append((i, f"count:{k}"))
-            params.append(value)
+        if not values:
+            continue
+        # one small grouped count of the few values, far cheaper than a filter per value
+        value = _value(columns[i], "duckdb")
+        selected.append(
+            f"(SELECT list(row(v, n)) FROM (SELECT {value} AS v, count(*) AS n FROM {relation}"
+            f" WHERE {value} IN ({', '.join('?' * len(values))}) GROUP BY ALL))"
+        )
+        labels.append((i, "recount"))
+        params += list(values)
+    counted = []
     for i in verify_keys:
         counted.append(f"count(DISTINCT {quote(columns[i].name)})")
         labels.append((i, "distinct"))
@@ -429,6 +467,42 @@ def values_query(
     if counted:
         sql += f"\nFROM (SELECT {', '.join(counted)} FROM {relation})"
     return Query(sql, tuple(labels), tuple(params))
+
+
+def _group_stats(column: ColumnSpec, groups: str) -> list[tuple[str, str]]:
+    """What the value counts ``groups`` (columns ``v``, ``n``) of a column tell, by metric.
+
+    The mean is weighted by the counts; the standard deviation is the sample one, in two
+    passes (exactly 0 for a single value, NULL under two values), as ``stddev_samp``.
+
+    Examples
+    --------
+    >>> [label for label, _ in _group_stats(ColumnSpec("x", "BIGINT", "integer"), "g")]
+    ['non_null', 'min', 'max', 'mean', 'std']
+    >>> print(dict(_group_stats(ColumnSpec("c", "VARCHAR", "string"), "g"))["mean_length"])
+    (SELECT sum(length(v) * n) / sum(n) FROM g)
+    """
+    found = [
+        ("non_null", f"(SELECT coalesce(sum(n), 0) FROM {groups})"),
+        ("min", f"(SELECT min(v) FROM {groups})"),
+        ("max", f"(SELECT max(v) FROM {groups})"),
+    ]
+    if column.family in (*NUMERIC_FAMILIES, "boolean"):
+        x = "CAST(v AS INTEGER)::DOUBLE" if column.family == "boolean" else "v::DOUBLE"
+        mean = f"(SELECT sum({x} * n) / sum(n) FROM {groups})"
+        found.append(("mean", mean))
+        found.append(
+            (
+                "std",
+                f"(SELECT CASE WHEN sum(n) < 2 THEN NULL WHEN count(*) = 1 THEN 0.0 ELSE"
+                f" sqrt(sum(n * ({x} - {mean}) ** 2) / (sum(n) - 1)) END FROM {groups})",
+            )
+        )
+    if column.family in TEXT_FAMILIES:
+        found.append(("min_length", f"(SELECT min(length(v)) FROM {groups})"))
+        found.append(("max_length", f"(SELECT max(length(v)) FROM {groups})"))
+        found.append(("mean_length", f"(SELECT sum(length(v) * n) / sum(n) FROM {groups})"))
+    return found
 
 
 def top_values_query(relation: str, column: ColumnSpec, *, top: int = 5) -> Query:

@@ -256,6 +256,46 @@ def test_auto_switches_to_approximate_mode(monkeypatch, large):
     assert not profile(small, approx=False).table["approx"]
 
 
+def test_auto_is_approximate_from_exactly_approx_rows(monkeypatch, large):
+    small = large.head(2_000)
+    monkeypatch.setattr(profile_module, "APPROX_ROWS", 2_000)
+    assert profile(small).table["approx"]  # 1M rows is "large": approximate
+    assert not profile(small.head(1_999)).table["approx"]
+    exact = profile(small, approx=False)
+    assert not exact.table["approx"] and exact.columns["distinct_exact"].all()
+
+
+def test_grouped_columns_are_exact_in_approximate_mode(large):
+    """Columns with few values get every statistic but quantiles from their groups."""
+    frame = large.assign(
+        flag=large["store"] % 3 == 0,
+        level=pd.Categorical(large["store"].map("L{:02d}".format)),
+        price=(large["store"] * 0.1).where(large["store"] != 5),
+        same=0.1,
+    )
+    rows = profile(frame, approx=True).columns.set_index("column")
+    for name in ["store", "mail", "flag", "level", "price", "same"]:
+        values = frame[name].dropna()
+        row = rows.loc[name]
+        assert row["distinct_exact"] and row["distinct"] == values.nunique(), name
+        assert row["non_null"] == len(values) and row["nulls"] == len(frame) - len(values)
+        text = values.astype(str) if name == "level" else values
+        assert (row["min"], row["max"]) == (text.min(), text.max()), name
+        counts = text.value_counts()
+        assert row["top_values"][0] == (counts.index[0], counts.iloc[0]), name
+        if name in ("mail", "level"):
+            lengths = text.str.len()
+            assert (row["min_length"], row["max_length"]) == (lengths.min(), lengths.max())
+            assert row["mean_length"] == pytest.approx(lengths.mean(), rel=1e-12)
+        else:
+            numbers = values.astype(float)
+            assert row["mean"] == pytest.approx(numbers.mean(), rel=1e-12), name
+            assert row["std"] == pytest.approx(numbers.std(), rel=1e-9), name
+    assert rows.loc["same", "std"] == 0.0  # one value: exactly 0, not a rounding residue
+    one = profile(pd.DataFrame({"x": [4]}), approx=True).column("x")
+    assert math.isnan(one["std"]) and one["mean"] == 4.0
+
+
 def test_approximate_mode_duplicates_without_a_key():
     frame = pd.DataFrame(
         {"a": [1, 2, 2, 3, 3, 3] * 50_000, "b": ["x", "y", "y", "z", "z", "z"] * 50_000}

@@ -6,7 +6,7 @@
 np.int64(500)
 """
 
-from pipelinekit import catalog, datasets, grading, lineage, quality, transforms
+from pipelinekit import catalog, datasets, grading, lineage, observe, quality, transforms
 from pipelinekit.errors import PipelinekitError
 from pipelinekit.transforms import sql
 
@@ -19,6 +19,7 @@ __all__ = [
     "datasets",
     "grading",
     "lineage",
+    "observe",
     "quality",
     "sql",
     "transforms",

@@ -28,8 +28,8 @@ install: $(VENV)/.installed  ## create .venv and install pipelinekit
 
 install-dev: $(VENV)/.installed-dev  ## install pipelinekit with test, lint and notebook tools
 
-demo: install  ## the main job: generate the e-commerce data and summarise its tables
-	$(BIN)/pipelinekit generate data ecommerce --scale $(SCALE) --out data/ecommerce
+demo: install  ## the main job: run the e-commerce pipeline into warehouse.duckdb (runs/ has the artifacts)
+	$(BIN)/pipelinekit run ecommerce --scale $(SCALE)
 
 test: install-dev  ## run every test: library, notebooks (papermill + nbval), exercises
 	$(PY) -m pytest
@@ -73,4 +73,4 @@ grade: install-dev  ## grade a class: make grade SUBMISSIONS=path/to/submissions
 	$(BIN)/pipelinekit grade $(SUBMISSIONS) --out grades
 
 clean:  ## remove generated data and caches (keeps .venv)
-	rm -rf data/ runs/ grades/ .pytest_cache .ruff_cache .mypy_cache
+	rm -rf data/ runs/ grades/ .pipelinekit/ warehouse.duckdb .pytest_cache .ruff_cache .mypy_cache

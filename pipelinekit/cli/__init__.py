@@ -18,19 +18,24 @@ from pipelinekit.cli import (
     exercises,
     generate,
     grade,
+    health,
     lineage,
     quality,
+    run,
 )
 from pipelinekit.errors import PipelinekitError
 
 __all__ = ["main", "build_parser"]
 
 EXAMPLES = """examples:
+  pipelinekit run ecommerce --scale tiny --target duckdb:///shop.duckdb
   pipelinekit generate data ecommerce --scale small --out data/ecommerce
+  pipelinekit generate analysis fct_orders --language python --pipeline ecommerce
   pipelinekit generate data finance --scale tiny --format csv --dirty --out /tmp/finance
   pipelinekit datasets cards --out datasets
   pipelinekit exercises build --check
   pipelinekit grade submissions/ --out grades/
+  pipelinekit health --only postgres,redis --timeout 3
   pipelinekit lineage upstream daily_sales.revenue
   pipelinekit quality check data/ecommerce --rules rules.yml --html quality.html
 """
@@ -62,8 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     curriculum.register(commands)
     exercises.register(commands)
     grade.register(commands)
+    health.register(commands)
     lineage.register(commands)
     quality.register(commands)
+    run.register(commands)
     return parser
 
 

@@ -1,4 +1,7 @@
-"""``pipelinekit generate data DOMAIN``: write a seeded dataset to files."""
+"""``pipelinekit generate data DOMAIN``: write a seeded dataset to files.
+
+``pipelinekit generate analysis TABLE`` lives in :mod:`pipelinekit.cli.generate_analysis`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import time
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from pipelinekit.cli import generate_analysis
 from pipelinekit.datasets import DOMAINS, FORMATS, SCALE_NAMES, load, write
 from pipelinekit.datasets.load import resolve_size
 
@@ -19,7 +23,9 @@ EXAMPLES = """examples:
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    generate = commands.add_parser("generate", help="generate data (and, later, analyses)")
+    generate = commands.add_parser(
+        "generate", help="generate data, or a starter analysis of a table"
+    )
     kinds = generate.add_subparsers(dest="kind", metavar="KIND", parser_class=type(generate))
     kinds.required = True
     data = kinds.add_parser(
@@ -40,6 +46,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     data.add_argument("--format", choices=FORMATS, default="parquet", help="file format")
     data.add_argument("--dirty", action="store_true", help="inject logged quality problems")
     data.set_defaults(handler=run_generate_data)
+    generate_analysis.register(kinds)
 
 
 def run_generate_data(args: argparse.Namespace) -> int:

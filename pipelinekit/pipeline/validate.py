@@ -42,6 +42,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import inspect
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -136,13 +137,15 @@ class Validation:
         raise first
 
 
-def validate(pipeline: Pipeline, *, check_sources: bool = True) -> Validation:
+def validate(
+    pipeline: Pipeline | str | os.PathLike[str], *, check_sources: bool = True
+) -> Validation:
     """Check ``pipeline`` without running it; see the module's description.
 
     Parameters
     ----------
-    pipeline : Pipeline
-        What :func:`pipelinekit.pipeline.yaml_load.load_pipeline` read.
+    pipeline : Pipeline, or a built-in pipeline's name or a YAML file's path
+        What :func:`pipelinekit.pipeline.yaml_load.load_pipeline` read, or what to read.
     check_sources : bool
         Read the sources' tables and columns (files' headers, the database's catalog).
         When false, only generated datasets' columns are known.
@@ -152,6 +155,10 @@ def validate(pipeline: Pipeline, *, check_sources: bool = True) -> Validation:
     Validation
         The run order, the columns of every table, the problems and the notes.
     """
+    if not isinstance(pipeline, Pipeline):
+        from pipelinekit.pipeline.yaml_load import load_pipeline, resolve_pipeline
+
+        pipeline = load_pipeline(resolve_pipeline(pipeline))
     return _Validator(pipeline, check_sources).run()
 
 

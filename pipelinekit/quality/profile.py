@@ -16,6 +16,11 @@ not copied — or by PostgreSQL. DuckDB groups the values of each column anyway 
 exact distinct count and the most frequent values): a column's count, min, max, mean,
 standard deviation and text lengths are then read from its few groups, and the one
 aggregate keeps only what the groups cannot give (quantiles, the varied columns).
+From 1M rows on, a first scan counts the distinct values of every column (HyperLogLog):
+the columns with few are grouped — every statistic of theirs exact, quantiles and
+pattern shares included — and the varied ones are read from a seeded sample and one
+scan, on a second connection at the same time. The same table gives the same profile,
+to the last digit, every time.
 
 A Profile shows itself as a table in Jupyter, turns into
 a DataFrame (:meth:`Profile.to_frame`), a JSON-ready dict (:meth:`Profile.to_dict`) and
@@ -49,7 +54,9 @@ import decimal
 import math
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
@@ -62,15 +69,18 @@ from pipelinekit.errors import InvalidValueError, PipelinekitError, UnknownNameE
 from pipelinekit.quality.patterns import CLASSES, TEXT_FAMILIES, dominant_pattern, semantic_type
 from pipelinekit.quality.profile_html import render_profile
 from pipelinekit.quality.profile_keys import duplicate_rows, is_key, key_pairs, may_be_key
-from pipelinekit.quality.profile_source import Source, open_source
+from pipelinekit.quality.profile_source import Fetch, Source, open_source
 from pipelinekit.quality.profile_sql import (
     NUMERIC_FAMILIES,
     QUANTILES,
     ColumnSpec,
+    Query,
     aggregate_query,
     correlation_query,
+    interpolate,
     sample_query,
     sample_relation,
+    survey_query,
     top_values_query,
     values_query,
 )
@@ -86,14 +96,18 @@ __all__ = [
 #: With ``approx="auto"``, tables of at least this many rows get approximate distinct
 #: counts and quantiles (DuckDB sources only; PostgreSQL is always exact).
 APPROX_ROWS = 1_000_000
-#: Rows in the seeded sample that gives approximate quantiles and top-value candidates
-#: (about as many: each row is kept with the same probability).
+#: Rows in the seeded sample that gives the approximate quantiles, pattern shares and
+#: top-value candidates of varied columns (about as many: each row is kept with the same
+#: probability).
 SAMPLE_ROWS = 100_000
-#: In approximate mode, columns with at most this many distinct values (estimated from
-#: the sample) are still grouped exactly: their distinct count and top values are exact.
+#: In approximate mode, columns with at most this many distinct values (a HyperLogLog
+#: count) are still grouped exactly: every statistic of theirs is exact.
 GROUP_AT_MOST = 100_000
 #: In approximate mode, at most this many likely keys are confirmed by an exact count.
 KEY_CHECKS = 3
+#: A likely key of whole numbers is confirmed with a bitmap of its range when the range
+#: is at most this many times the number of rows (else by ``count(DISTINCT)``).
+BITMAP_PER_ROW = 16
 #: The columns of :attr:`Profile.columns`, in order.
 PROFILE_FIELDS: tuple[str, ...] = (
     "column",
@@ -298,17 +312,21 @@ def profile(
         ``"auto"`` counts distinct values and quantiles exactly below :data:`APPROX_ROWS`
         rows (1M) and approximately from there on; ``False`` is exact at any size (slower:
         every column is grouped by value and sorted for its quantiles), ``True`` is
-        approximate at any size. Approximate means: quantiles from a seeded sample of
-        :data:`SAMPLE_ROWS` rows, HyperLogLog counts of distinct values for columns with
-        more than :data:`GROUP_AT_MOST` of them (``distinct_exact`` is False there; keys
-        are confirmed exactly). PostgreSQL tables are always profiled exactly.
+        approximate at any size. Approximate touches only the columns with more than
+        :data:`GROUP_AT_MOST` distinct values (a HyperLogLog count): their distinct count
+        stays that estimate (``distinct_exact`` is False; keys are confirmed exactly),
+        their quantiles come from a seeded sample of :data:`SAMPLE_ROWS` rows and their
+        top values are the sample's most frequent, counted exactly. Columns with fewer
+        values are exact in every statistic. PostgreSQL tables are always profiled
+        exactly.
     correlations : bool
         Also compute the Pearson correlations of the numeric columns.
     top : int
         How many of the most frequent values to keep per column.
     sample_patterns : int or None
         Pattern classes are counted on a seeded random sample of this many rows when
-        the table has more (None: on every row).
+        the table has more (None: on every row); in approximate mode, only for the
+        varied columns (the others are classified exactly, one distinct value at a time).
 
     Returns
     -------
@@ -375,53 +393,17 @@ def _run(
     """Run the queries of a profile on an opened source and shape the answers."""
     columns, relation, dialect = source.columns, source.relation, source.dialect
     try:
-        rows = int(source.fetch(f"SELECT count(*) FROM {relation}", ())[0][0])
+        rows = source.rows
+        if rows is None:
+            rows = int(source.fetch(f"SELECT count(*) FROM {relation}", ())[0][0])
         approximate = dialect == "duckdb" and (
             approx is True or (approx == "auto" and rows >= APPROX_ROWS)
         )
-        has_text = any(c.family in TEXT_FAMILIES for c in columns)
-        sampled = has_text and sample_patterns is not None and rows > sample_patterns
-        size = max(SAMPLE_ROWS if approximate else 0, (sample_patterns or 0) if sampled else 0)
-        with _sample(source, rows, size) as sample:
-            from_sample: dict[tuple[int, str], Any] = {}
-            if sample is not None:
-                query = sample_query(
-                    sample,
-                    columns,
-                    dialect=dialect,
-                    quantiles=approximate,
-                    patterns=sampled,
-                    top=max(top, 1) if approximate else 0,
-                )
-                from_sample = dict(zip(query.labels, source.fetch(query.sql, ())[0], strict=True))
-            estimates = _distinct_estimates(columns, from_sample, rows) if approximate else {}
-            varied = [i for i, n in estimates.items() if n > GROUP_AT_MOST]
-            # DuckDB groups every column but the varied ones by value (for its distinct
-            # count and top values): its other plain statistics come from those groups
-            grouped = (
-                [i for i, c in enumerate(columns) if c.family != "other" and i not in varied]
-                if dialect == "duckdb"
-                else []
-            )
-            query = aggregate_query(
-                relation,
-                columns,
-                dialect=dialect,
-                distinct="exact" if dialect == "postgresql" else "none",
-                approx_distinct=varied,
-                quantiles=not approximate,
-                patterns=has_text and not sampled,
-                grouped=grouped,
-            )
-            answer = dict(zip(query.labels, source.fetch(query.sql, ())[0], strict=True))
-            answer.update(from_sample)
-            if dialect == "duckdb":
-                answer.update(
-                    _duckdb_values(source, answer, rows, grouped=grouped, varied=varied, top=top)
-                )
-            stats = [_column_stats(i, c, rows, answer, top=top) for i, c in enumerate(columns)]
-            if dialect != "duckdb":
-                _database_values(source, stats, top=top)
+        run = _approximate if approximate else _exact
+        answer, size = run(source, rows, top=top, sample_patterns=sample_patterns)
+        stats = [_column_stats(i, c, rows, answer, top=top) for i, c in enumerate(columns)]
+        if dialect != "duckdb":
+            _database_values(source, stats, top=top)
         keys: tuple[tuple[str, ...], ...] = tuple(
             (stat["column"],) for stat in stats if is_key(stat, rows)
         )
@@ -465,6 +447,188 @@ def _run(
         "sample_rows": size or None,
     }
     return Profile(table, frame, correlation)
+
+
+Answer = dict[tuple[int, str], Any]
+
+
+def _exact(
+    source: Source, rows: int, *, top: int, sample_patterns: int | None
+) -> tuple[Answer, int]:
+    """Every metric exact (but pattern shares, from a sample of a table with more than
+    ``sample_patterns`` rows): the answers by label, and the sample's size (0: none).
+
+    DuckDB groups every column by value, in the statement of the one aggregate.
+    """
+    columns, dialect = source.columns, source.dialect
+    text = [i for i, c in enumerate(columns) if c.family in TEXT_FAMILIES]
+    sampled = bool(text) and sample_patterns is not None and rows > sample_patterns
+    size = (sample_patterns or 0) if sampled else 0
+    answer: Answer = {}
+    with _sample(source, rows, size, [columns[i] for i in text]) as sample:
+        if sample is not None:
+            query = sample_query(sample, columns, dialect=dialect, patterns=True, only=text)
+            answer.update(zip(query.labels, source.fetch(query.sql, ())[0], strict=True))
+    # DuckDB groups every column by value (for its distinct count and top values): its
+    # other plain statistics come from those groups
+    grouped = (
+        [i for i, c in enumerate(columns) if c.family != "other"] if dialect == "duckdb" else []
+    )
+    query = aggregate_query(
+        source.relation,
+        columns,
+        dialect=dialect,
+        distinct="exact" if dialect == "postgresql" else "none",
+        quantiles=True,
+        patterns=not sampled,
+        grouped=grouped,
+    )
+    if dialect == "duckdb":
+        query = values_query(
+            source.relation, columns, grouped=grouped, top=max(top, 1), stats=True, aggregate=query
+        )
+    answer.update(_read(query, source.fetch(query.sql, query.params)[0]))
+    return answer, size
+
+
+def _approximate(
+    source: Source, rows: int, *, top: int, sample_patterns: int | None
+) -> tuple[Answer, int]:
+    """DuckDB, approximately: the answers by label, and the sample's size.
+
+    A first cheap scan counts each column's values and, by HyperLogLog, its distinct
+    values. Columns with at most :data:`GROUP_AT_MOST` of them are grouped by value, and
+    every statistic of theirs is read exactly from the groups (quantiles and pattern
+    shares included). The more varied ones keep the HyperLogLog count; their quantiles,
+    pattern shares and candidate top values come from a seeded sample of those columns
+    alone; then one scan reads their plain statistics, counts the candidates exactly
+    and confirms the likely keys. The groups and the varied columns are read at the same
+    time, on two connections, where the source allows it.
+    """
+    columns, relation = source.columns, source.relation
+    query = survey_query(relation, columns)
+    answer: Answer = dict(zip(query.labels, source.fetch(query.sql, ())[0], strict=True))
+    varied = [
+        i for i in range(len(columns)) if (answer.get((i, "approx_distinct")) or 0) > GROUP_AT_MOST
+    ]
+    grouped = [i for i, c in enumerate(columns) if c.family != "other" and i not in varied]
+    numeric = {
+        i: int(answer[(i, "non_null")] or 0)
+        for i in grouped
+        if columns[i].family in NUMERIC_FAMILIES
+    }
+    groups = values_query(
+        relation,
+        columns,
+        grouped=grouped,
+        top=max(top, 1),
+        stats=True,
+        quantiles=numeric,
+        patterns=[i for i in grouped if columns[i].family in TEXT_FAMILIES],
+    )
+    text = [i for i in varied if columns[i].family in TEXT_FAMILIES]
+    sampled = bool(text) and sample_patterns is not None and rows > sample_patterns
+    sample_columns = [
+        i for i in varied if columns[i].family in NUMERIC_FAMILIES or top or i in text and sampled
+    ]
+    size = max(SAMPLE_ROWS, (sample_patterns or 0) if sampled else 0) if sample_columns else 0
+    keys: dict[int, tuple[int, int] | None] = {}
+    for i in varied:
+        stat = {
+            "nulls": rows - int(answer[(i, "non_null")] or 0),
+            "family": columns[i].family,
+            "distinct": answer.get((i, "approx_distinct")),
+        }
+        if len(keys) < KEY_CHECKS and may_be_key(stat, rows):
+            low: Any = answer.get((i, "min"))
+            high: Any = answer.get((i, "max"))
+            # a bitmap of the range of whole numbers when small, else count(DISTINCT)
+            limit = max(BITMAP_PER_ROW * rows, 1 << 16)
+            small = isinstance(low, int) and isinstance(high, int) and high - low < limit
+            keys[i] = (int(low), int(high)) if small else None
+
+    def read_varied(fetch: Fetch) -> Answer:
+        """The sample's answers, then the one scan of the varied columns."""
+        found: Answer = {}
+        if size:
+            query = sample_query(
+                "pk_sample",
+                columns,
+                dialect="duckdb",
+                quantiles=True,
+                patterns=sampled,
+                top=top,
+                only=sample_columns,
+                define=sample_relation(
+                    relation,
+                    rows,
+                    size,
+                    dialect="duckdb",
+                    columns=[columns[i] for i in sample_columns],
+                ),
+            )
+            found.update(zip(query.labels, fetch(query.sql, ())[0], strict=True))
+        candidates = {i: list(found.pop((i, "candidates"), None) or ()) for i in varied}
+        # sums of the values less their sample median: steady, and without cancellation
+        median = list(QUANTILES).index("p50")
+        shifts = {
+            i: float((found.get((i, "quantiles")) or [0.0] * len(QUANTILES))[median] or 0.0)
+            for i in varied
+            if columns[i].family in NUMERIC_FAMILIES
+        }
+        query = aggregate_query(
+            relation,
+            columns,
+            dialect="duckdb",
+            quantiles=False,
+            patterns=[] if sampled else text,
+            grouped=grouped,
+            recount=candidates,
+            shifts=shifts,
+            keys=keys,
+        )
+        found.update(_read(query, fetch(query.sql, query.params)[0]))
+        for i in varied:
+            counted = Counter(found.pop((i, "recount_values"), None) or ())
+            found[(i, "recount")] = [(value, counted[value]) for value in candidates[i]]
+        return found
+
+    with _alongside(source, read_varied if varied else None) as from_varied:
+        if grouped:
+            answer.update(_read(groups, source.fetch(groups.sql, groups.params)[0]))
+    answer.update(from_varied())
+    for i, count in numeric.items():
+        answer[(i, "quantiles")] = interpolate(answer.pop((i, "positions"), None), count)
+    return answer, size
+
+
+@contextmanager
+def _alongside(
+    source: Source, work: Callable[[Fetch], Answer] | None
+) -> Iterator[Callable[[], Answer]]:
+    """Run ``work(fetch)`` on a second connection, in a thread, while the body runs on
+    the first; yields the function that gives its answer. Without a second connection,
+    ``work`` runs after the body."""
+    if work is None:
+        yield dict
+        return
+    if source.fork is None:
+        yield lambda: work(source.fetch)
+        return
+    with source.fork() as fetch, ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(work, fetch)
+        yield future.result
+
+
+def _read(query: Query, row: Sequence[Any]) -> Answer:
+    """The answer of a query by label, each column's ``group_stats`` opened up."""
+    answer: Answer = {}
+    for (i, label), value in zip(query.labels, row, strict=True):
+        if label == "group_stats":
+            answer.update(((i, key), found) for key, found in value.items())
+        else:
+            answer[(i, label)] = value
+    return answer
 
 
 def _number(value: Any) -> float:
@@ -523,75 +687,6 @@ def _top(counts: Any, top: int) -> tuple[tuple[Any, int], ...]:
     return tuple(ordered[:top])
 
 
-def _distinct_estimates(
-    columns: Sequence[ColumnSpec], from_sample: Mapping[tuple[int, str], Any], rows: int
-) -> dict[int, float]:
-    """How many distinct values each column likely has, from the sample.
-
-    Values seen twice or more in the sample are likely all there is of them; each value
-    seen once stands for ``sqrt(rows / sample rows)`` values (the GEE estimator of
-    Charikar et al., 2000). Only the cost of the exact counts depends on it: a column
-    estimated at no more than :data:`GROUP_AT_MOST` values is grouped, exactly; a more
-    varied one gets an approximate count.
-    """
-    estimates = {}
-    for i, column in enumerate(columns):
-        groups = from_sample.get((i, "sample_groups"))
-        if column.family == "other" or not groups or not groups[0]:
-            continue
-        seen, distinct, once, _ = groups
-        estimates[i] = math.sqrt(rows / seen) * once + (distinct - once)
-    return estimates
-
-
-def _duckdb_values(
-    source: Source,
-    answer: Mapping[tuple[int, str], Any],
-    rows: int,
-    *,
-    grouped: Sequence[int],
-    varied: Sequence[int],
-    top: int,
-) -> dict[tuple[int, str], Any]:
-    """Exact distinct counts, top values and plain statistics in DuckDB, by column.
-
-    Every ``grouped`` column is grouped by value: that gives its exact number of distinct
-    values, its most frequent values, and its count, min, max, mean, standard deviation
-    and text lengths (read from the groups, not from the whole table). A ``varied``
-    column keeps its approximate distinct count; its top values are the most frequent in
-    the sample, counted exactly over the whole table; and if it may be a key (no nulls,
-    about as many distinct values as rows), its distinct values are counted exactly.
-    """
-    columns = source.columns
-    recount = {
-        i: list((answer.get((i, "sample_groups")) or (0, 0, 0, []))[3] or ())[:top] for i in varied
-    }
-    verify = [
-        i
-        for i in varied
-        if may_be_key(
-            {
-                "nulls": rows - int(answer[(i, "non_null")] or 0),
-                "family": columns[i].family,
-                "distinct": answer.get((i, "approx_distinct")),
-            },
-            rows,
-        )
-    ][:KEY_CHECKS]
-    if not grouped and not any(recount.values()) and not verify:
-        return {}
-    query = values_query(
-        source.relation,
-        columns,
-        grouped=grouped,
-        recount=recount,
-        verify_keys=verify,
-        top=max(top, 1),
-        stats=True,
-    )
-    return dict(zip(query.labels, source.fetch(query.sql, query.params)[0], strict=True))
-
-
 def _database_values(source: Source, stats: list[dict[str, Any]], *, top: int) -> None:
     """Top values in PostgreSQL, one small grouped query per column."""
     for i, stat in enumerate(stats):
@@ -602,22 +697,25 @@ def _database_values(source: Source, stats: list[dict[str, Any]], *, top: int) -
 
 
 @contextmanager
-def _sample(source: Source, rows: int, size: int) -> Iterator[str | None]:
-    """Where to read a seeded sample of about ``size`` rows; None for no sample.
+def _sample(
+    source: Source, rows: int, size: int, columns: Sequence[ColumnSpec]
+) -> Iterator[str | None]:
+    """Where to read a seeded sample of about ``size`` rows of ``columns``; None for no
+    sample.
 
     DuckDB keeps the sample in a temporary table for the time of the profile, since the
     sample query reads it once per column; PostgreSQL reads it as a subquery.
     """
-    if not size:
+    if not size or not columns:
         yield None
         return
-    subquery = sample_relation(source.relation, rows, size, dialect=source.dialect)
+    subquery = sample_relation(source.relation, rows, size, dialect=source.dialect, columns=columns)
     if source.dialect != "duckdb":
         yield subquery
         return
     name = f"pk_profile_sample_{uuid.uuid4().hex}"
     try:
-        source.fetch(f"CREATE TEMPORARY TABLE {name} AS SELECT * FROM {subquery}", ())
+        source.fetch(f"CREATE TEMPORARY TABLE {name} AS SELECT * FROM {subquery} AS s", ())
     except duckdb.Error:  # a connection that may not write, not even temporary tables
         yield subquery
         return

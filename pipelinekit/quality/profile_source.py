@@ -28,8 +28,10 @@ pipelinekit.errors.InvalidValueError: The table to profile is of type list; ...
 from __future__ import annotations
 
 import dataclasses
+import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,7 @@ from pipelinekit.quality.profile_sql import ColumnSpec, Dialect, quote
 __all__ = ["Source", "open_source"]
 
 Fetch = Callable[[str, Sequence[object]], list[tuple[Any, ...]]]
+Fork = Callable[[], AbstractContextManager[Fetch]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,6 +68,12 @@ class Source:
         The table's name.
     fetch : callable
         ``fetch(sql, params)`` runs a query and returns its rows.
+    fork : callable or None
+        ``with fork() as fetch:`` gives a ``fetch`` on a second connection to the same
+        table, whose queries may run while ``fetch`` runs another (from another thread);
+        None where the table is reachable from one connection only.
+    rows : int or None
+        The number of rows, when known without a query (a DataFrame's length).
     """
 
     dialect: Dialect
@@ -73,6 +82,8 @@ class Source:
     label: str
     name: str | None
     fetch: Fetch
+    fork: Fork | None = None
+    rows: int | None = None
 
 
 @contextmanager
@@ -88,7 +99,8 @@ def open_source(source: object, *, connection: object, name: str | None) -> Iter
         table = source.name if isinstance(source, sa.Table) else source
         schema = source.schema if isinstance(source, sa.Table) else None
         if isinstance(connection, duckdb.DuckDBPyConnection):
-            yield _duckdb_table(connection, table, schema=schema, name=name)
+            with _without_progress_bar(connection):
+                yield _duckdb_table(connection, table, schema=schema, name=name)
         elif isinstance(connection, sa.Engine | str):
             with _database(connection, table, schema=schema, name=name) as opened:
                 yield opened
@@ -120,6 +132,55 @@ def _is_parquet(source: object) -> bool:
     return isinstance(source, str | Path) and str(source).lower().endswith(".parquet")
 
 
+@contextmanager
+def _without_progress_bar(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """No progress bar on the learner's connection while profiling (it is restored)."""
+    found = connection.execute("SELECT current_setting('enable_progress_bar')").fetchall()
+    connection.execute("SET enable_progress_bar = false")
+    try:
+        yield
+    finally:
+        connection.execute(f"SET enable_progress_bar = {'true' if found[0][0] else 'false'}")
+
+
+# the profiler's in-memory database, by the process that made it
+_DATABASE: dict[int, duckdb.DuckDBPyConnection] = {}
+_DATABASE_LOCK = threading.Lock()
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    """A new connection to the profiler's own in-memory DuckDB database, made once per
+    process (making a database takes longer than many a profile's queries; a forked
+    process makes its own). What a connection registers (a DataFrame) or creates as
+    temporary is seen by it alone, and goes when it is closed."""
+    with _DATABASE_LOCK:
+        if os.getpid() not in _DATABASE:
+            _DATABASE[os.getpid()] = duckdb.connect()
+        return _quiet(_DATABASE[os.getpid()].cursor())
+
+
+def _close_database() -> None:
+    """Before the process forks: close the profiler's database, which the child could
+    neither use nor close (DuckDB's threads are not copied); it is made anew when needed.
+    Should another thread be connecting just then, the child leaves the database alone."""
+    if _DATABASE_LOCK.acquire(blocking=False):
+        try:
+            for connection in _DATABASE.values():
+                connection.close()
+            _DATABASE.clear()
+        finally:
+            _DATABASE_LOCK.release()
+
+
+os.register_at_fork(before=_close_database)
+
+
+def _quiet(connection: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A connection of the profiler's own: no progress bar, in a notebook or elsewhere."""
+    connection.execute("SET enable_progress_bar = false")
+    return connection
+
+
 def _duckdb_fetch(connection: duckdb.DuckDBPyConnection) -> Fetch:
     def fetch(sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         return connection.execute(sql, list(params) or None).fetchall()
@@ -145,7 +206,7 @@ def _frame(frame: pd.DataFrame, *, name: str | None) -> Iterator[Source]:
             "rename them, e.g. frame.columns = [...]",
         )
     scanned = frame.set_axis(names, axis=1).reset_index(drop=True)
-    with duckdb.connect() as connection:
+    with _connect() as connection:
         columns = []
         if names:
             connection.register("frame", scanned)
@@ -156,9 +217,26 @@ def _frame(frame: pd.DataFrame, *, name: str | None) -> Iterator[Source]:
                     family = type_family(duck_type)
                 columns.append(ColumnSpec(column, str(dtype), family))
         else:  # DuckDB cannot scan a frame without columns; count its rows alone
-            connection.execute(f"CREATE VIEW frame AS SELECT * FROM range({len(scanned)})")
+            connection.execute(
+                f"CREATE TEMPORARY VIEW frame AS SELECT * FROM range({len(scanned)})"
+            )
+
+        @contextmanager
+        def fork() -> Iterator[Fetch]:
+            with _quiet(connection.cursor()) as cursor:
+                if names:  # a registered frame is seen by its own connection only
+                    cursor.register("frame", scanned)
+                yield _duckdb_fetch(cursor)
+
         yield Source(
-            "duckdb", "frame", columns, "pandas DataFrame", name, _duckdb_fetch(connection)
+            "duckdb",
+            "frame",
+            columns,
+            "pandas DataFrame",
+            name,
+            _duckdb_fetch(connection),
+            fork,
+            len(scanned),
         )
 
 
@@ -171,7 +249,7 @@ def _parquet(path: Path, *, name: str | None) -> Iterator[Source]:
             "check the path; frame.to_parquet(path) writes one",
         )
     relation = "read_parquet('" + str(path).replace("'", "''") + "')"
-    with duckdb.connect() as connection:
+    with _connect() as connection:
         try:
             found = _describe(connection, relation)
         except duckdb.Error as error:
@@ -181,6 +259,12 @@ def _parquet(path: Path, *, name: str | None) -> Iterator[Source]:
                 "check that the file was written completely, e.g. with frame.to_parquet(path)",
             ) from error
         columns = [ColumnSpec(column, t, type_family(t)) for column, t in found]
+
+        @contextmanager
+        def fork() -> Iterator[Fetch]:
+            with _quiet(connection.cursor()) as cursor:
+                yield _duckdb_fetch(cursor)
+
         yield Source(
             "duckdb",
             relation,
@@ -188,6 +272,7 @@ def _parquet(path: Path, *, name: str | None) -> Iterator[Source]:
             f"Parquet file {path.name}",
             name or path.name.split(".")[0],
             _duckdb_fetch(connection),
+            fork,
         )
 
 

@@ -9,6 +9,8 @@ into a second statement (:func:`values_query`) — which, in DuckDB, also reads 
 min, max, mean, standard deviation and text lengths of a grouped column from its groups,
 far fewer rows than the table's, so the aggregate leaves them out — and the few checks
 of candidate keys and the optional correlations into their own small statements.
+An approximate profile starts with :func:`survey_query` (distinct values by HyperLogLog)
+and reads the varied columns from a sample (:func:`sample_query`).
 
 Two dialects: ``"duckdb"`` (pandas frames, DuckDB tables, Parquet files) and
 ``"postgresql"`` (portable SQL: ``count(DISTINCT)``, ``percentile_cont ... WITHIN GROUP``,
@@ -36,6 +38,7 @@ FROM t AS t
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
@@ -49,12 +52,16 @@ __all__ = [
     "Query",
     "aggregate_query",
     "correlation_query",
+    "exact_distinct",
     "distinct_rows_query",
     "duplicates_query",
+    "interpolate",
     "keys_query",
+    "quantile_positions",
     "quote",
     "sample_query",
     "sample_relation",
+    "survey_query",
     "top_values_query",
     "values_query",
 ]
@@ -139,6 +146,8 @@ def _number(column: ColumnSpec, dialect: Dialect) -> str:
 # A cheap test every value of a class passes, tried before its regular expression: most
 # values fail it (a name does not start with a digit nor hold an '@'), sparing the regex.
 _GUARDS: dict[str, str] = {
+    # empty, or led by a character some engine's \s matches (all but ASCII are let through)
+    "blank": "(ascii({t}) IN (0, 9, 10, 11, 12, 13, 28, 29, 30, 31, 32) OR ascii({t}) > 127)",
     "integer": "(ascii({t}) BETWEEN 48 AND 57 OR ascii({t}) IN (43, 45))",
     "decimal": "(ascii({t}) BETWEEN 48 AND 57 OR ascii({t}) IN (43, 45, 46))",
     "date": "ascii({t}) BETWEEN 48 AND 57",
@@ -156,8 +165,8 @@ def _class_expression(column: ColumnSpec, dialect: Dialect, text: str | None = N
 
     Examples
     --------
-    >>> print(_class_expression(ColumnSpec("c", "TEXT", "string"), "postgresql")[:96])
-    CASE WHEN "c" IS NULL THEN NULL WHEN "c" ~ '^(?:\s*)$' THEN 0 WHEN (ascii("c") BETWEEN 48 AND 57
+    >>> print(_class_expression(ColumnSpec("c", "TEXT", "string"), "postgresql")[96:176])
+    R ascii("c") > 127) AND "c" ~ '^(?:\s*)$' THEN 0 WHEN (ascii("c") BETWEEN 48 AND
     """
     text = text or _text(column, dialect)
     whens = []
@@ -177,24 +186,86 @@ def _class_name(index: int) -> str:
 
 
 def sample_relation(
-    relation: str, rows: int, size: int, *, seed: int = 42, dialect: Dialect
+    relation: str,
+    rows: int,
+    size: int,
+    *,
+    seed: int = 42,
+    dialect: Dialect,
+    columns: Sequence[ColumnSpec] | None = None,
 ) -> str:
     """A reproducible random sample of about ``size`` rows of ``relation``, as a subquery.
 
     Each row is kept with probability ``size / rows`` (Bernoulli sampling with a fixed
-    seed, so the same table gives the same sample every time).
+    seed, so the same table gives the same sample every time). With ``columns``, only
+    those columns are kept (a narrower sample is cheaper to make).
 
     Examples
     --------
     >>> sample_relation("t", 1000, 100, dialect="duckdb")
     '(SELECT * FROM t USING SAMPLE 10 PERCENT (bernoulli, 42))'
-    >>> sample_relation("t", 1000, 100, dialect="postgresql")
-    '(SELECT * FROM t TABLESAMPLE BERNOULLI (10) REPEATABLE (42))'
+    >>> kept = [ColumnSpec("a", "INT", "integer")]
+    >>> sample_relation("t", 1000, 100, dialect="postgresql", columns=kept)
+    '(SELECT "a" FROM t TABLESAMPLE BERNOULLI (10) REPEATABLE (42))'
     """
     percent = f"{min(100.0, 100.0 * size / max(rows, 1)):.6g}"
+    kept = "*" if columns is None else ", ".join(quote(c.name) for c in columns) or "1"
     if dialect == "duckdb":
-        return f"(SELECT * FROM {relation} USING SAMPLE {percent} PERCENT (bernoulli, {seed}))"
-    return f"(SELECT * FROM {relation} TABLESAMPLE BERNOULLI ({percent}) REPEATABLE ({seed}))"
+        return f"(SELECT {kept} FROM {relation} USING SAMPLE {percent} PERCENT (bernoulli, {seed}))"
+    return f"(SELECT {kept} FROM {relation} TABLESAMPLE BERNOULLI ({percent}) REPEATABLE ({seed}))"
+
+
+def survey_query(relation: str, columns: Sequence[ColumnSpec]) -> Query:
+    """DuckDB: rows, values present per column and a HyperLogLog count of distinct values.
+
+    The first, cheap statement of an approximate profile: the counts of distinct values
+    tell which columns have few enough values to be grouped exactly, and which are too
+    varied (booleans have at most two values: they are always grouped). Whole numbers
+    also get their min and max, the range of a bitmap that can prove a key.
+
+    Examples
+    --------
+    >>> cols = [ColumnSpec("id", "BIGINT", "integer"), ColumnSpec("ok", "BOOLEAN", "boolean")]
+    >>> print(survey_query("t", cols).sql)
+    SELECT
+      count(*),
+      count("id"),
+      approx_count_distinct("id"),
+      min("id"),
+      max("id"),
+      count("ok")
+    FROM t AS t
+    """
+    selected: list[tuple[Label, str]] = [((-1, "rows"), "count(*)")]
+    for i, column in enumerate(columns):
+        name = quote(column.name)
+        selected.append(((i, "non_null"), f"count({name})"))
+        if column.family not in ("other", "boolean"):
+            selected.append(((i, "approx_distinct"), f"approx_count_distinct({name})"))
+        if column.family == "integer":
+            selected.append(((i, "min"), f"min({name})"))
+            selected.append(((i, "max"), f"max({name})"))
+    return _statement(selected, relation, ())
+
+
+def exact_distinct(column: ColumnSpec, span: tuple[int, int] | None = None) -> str:
+    """DuckDB: the exact number of distinct values of a column (a likely key).
+
+    Given the range ``(low, high)`` of a column of whole numbers, each value sets one bit
+    of a bitmap of that range (``bitstring_agg``) and the bits set are counted: exact,
+    and far cheaper than ``count(DISTINCT)``, which other columns get.
+
+    Examples
+    --------
+    >>> exact_distinct(ColumnSpec("id", "BIGINT", "integer"), (1, 500))
+    'bit_count(bitstring_agg("id", 1, 500))'
+    >>> exact_distinct(ColumnSpec("code", "VARCHAR", "string"))
+    'count(DISTINCT "code")'
+    """
+    name = quote(column.name)
+    if span is None:
+        return f"count(DISTINCT {name})"
+    return f"bit_count(bitstring_agg({name}, {int(span[0])}, {int(span[1])}))"
 
 
 def _quantiles(column: ColumnSpec, dialect: Dialect) -> str:
@@ -240,8 +311,11 @@ def aggregate_query(
     distinct: Literal["exact", "approx", "none"] | Sequence[int] = "none",
     approx_distinct: Sequence[int] = (),
     quantiles: bool = True,
-    patterns: bool = True,
+    patterns: bool | Sequence[int] = True,
     grouped: Sequence[int] = (),
+    recount: Mapping[int, Sequence[object]] | None = None,
+    shifts: Mapping[int, float] | None = None,
+    keys: Mapping[int, tuple[int, int] | None] | None = None,
 ) -> Query:
     """The one scan-shared aggregate query over every column of ``relation``.
 
@@ -263,13 +337,27 @@ def aggregate_query(
         come from :func:`values_query`, which groups the values anyway).
     approx_distinct : sequence of int
         With ``distinct="none"``: columns (by index) counted approximately all the same.
-    quantiles, patterns : bool
-        Whether quantiles and pattern classes are computed here (else on a sample,
-        with :func:`sample_query`).
+    quantiles : bool
+        Whether quantiles are computed here (else on a sample, with :func:`sample_query`).
+    patterns : bool or sequence of int
+        Whether the pattern classes of text columns (or of these, by index) are counted
+        here (else on a sample, or from groups).
     grouped : sequence of int
         Columns (by index) whose values present, min, max, mean, standard deviation and
         text lengths come from their groups instead (:func:`values_query` with ``stats``):
         only their distinct counts, quantiles and pattern classes are computed here.
+    recount : dict of int to values, optional
+        DuckDB: for these columns (by index), the values of the table equal to one of
+        the values given, as a list (``recount_values``): the frequent values of a
+        sample, counted over the whole table by the caller.
+    shifts : dict of int to float, optional
+        DuckDB: numeric columns (by index) whose mean and standard deviation are summed
+        with compensated sums (``fsum``) of the values less this shift (a value near
+        their middle), so that they come out the same whatever order the threads add
+        them in (``avg`` and ``stddev_samp`` may differ in their last digits, run to run).
+    keys : dict of int to range, optional
+        DuckDB: likely keys (by index) whose distinct values are counted exactly
+        (:func:`exact_distinct`, with the range of whole numbers when known).
 
     Examples
     --------
@@ -279,6 +367,7 @@ def aggregate_query(
     """
     selected: list[tuple[Label, str]] = [((-1, "rows"), "count(*)")]
     classes: list[str] = []
+    params: list[object] = []
     for i, column in enumerate(columns):
         name = quote(column.name)
         basic = i not in grouped
@@ -299,8 +388,11 @@ def aggregate_query(
             selected.append(((i, "max"), f"max({value})"))
         if column.family in (*NUMERIC_FAMILIES, "boolean") and basic:
             number = _number(column, dialect)
-            selected.append(((i, "mean"), f"avg({number})"))
-            selected.append(((i, "std"), f"stddev_samp({number})"))
+            if shifts is not None and i in shifts:
+                selected += _steady_moments(i, number, shifts[i])
+            else:
+                selected.append(((i, "mean"), f"avg({number})"))
+                selected.append(((i, "std"), f"stddev_samp({number})"))
         if column.family in NUMERIC_FAMILIES and quantiles:
             selected.append(((i, "quantiles"), _quantiles(column, dialect)))
         if column.family in TEXT_FAMILIES:
@@ -309,11 +401,45 @@ def aggregate_query(
                 selected.append(((i, "min_length"), f"min({length})"))
                 selected.append(((i, "max_length"), f"max({length})"))
                 selected.append(((i, "mean_length"), f"avg({length})"))
-            if patterns:
+            if patterns is True or (patterns and i in patterns):
                 expression, counts = _pattern_counts(i, column, dialect)
                 classes.append(expression)
                 selected += counts
-    return _statement(selected, relation, classes)
+    for i, values in (recount or {}).items():
+        if values:
+            value = _value(columns[i], dialect)
+            marks = ", ".join("?" * len(values))
+            selected.append(
+                ((i, "recount_values"), f"list({value}) FILTER (WHERE {value} IN ({marks}))")
+            )
+            params += values
+    for i, span in (keys or {}).items():
+        selected.append(((i, "distinct"), exact_distinct(columns[i], span)))
+    return dataclasses.replace(_statement(selected, relation, classes), params=tuple(params))
+
+
+def _steady_moments(i: int, number: str, shift: float) -> list[tuple[Label, str]]:
+    """The mean and sample standard deviation of a column from compensated sums: the same
+    result in any order of the rows (unlike ``avg`` and ``stddev_samp`` run by threads).
+
+    Examples
+    --------
+    >>> for label, sql in _steady_moments(0, '"x"', 2.0):
+    ...     print(label, sql)
+    (0, 'mean') fsum("x") / count("x")
+    (0, 'std') CASE WHEN count("x") < 2 THEN NULL ELSE sqrt(greatest(fsum(("x" - 2.0::DOUBLE)
+      ** 2) - fsum("x" - 2.0::DOUBLE) ** 2 / count("x"), 0) / (count("x") - 1)) END
+    """
+    shifted = f"{number} - {float(shift)!r}::DOUBLE"
+    spread = f"fsum(({shifted}) ** 2) - fsum({shifted}) ** 2 / count({number})"
+    return [
+        ((i, "mean"), f"fsum({number}) / count({number})"),
+        (
+            (i, "std"),
+            f"CASE WHEN count({number}) < 2 THEN NULL ELSE"
+            f" sqrt(greatest({spread}, 0) / (count({number}) - 1)) END",
+        ),
+    ]
 
 
 def sample_query(
@@ -324,26 +450,37 @@ def sample_query(
     quantiles: bool = False,
     patterns: bool = False,
     top: int = 0,
+    only: Sequence[int] | None = None,
+    define: str | None = None,
 ) -> Query:
     """What a small random sample tells: quantiles, pattern classes, frequent values.
 
-    With ``top`` (DuckDB only), each column also gets ``sample_groups``, read from the
-    sample's grouped values: how many values the sample holds, how many distinct ones,
-    how many seen exactly once, and the ``top`` most frequent. They estimate how varied
-    the column is, and which values to count exactly over the whole table.
+    With ``top`` (DuckDB only), each column also gets ``candidates``: its ``top`` most
+    frequent values in the sample (ties broken by value), to be counted exactly over the
+    whole table. With ``only``, just these columns (by index) are read; the sample may
+    hold no others. With ``define`` (a subquery, DuckDB), the statement itself makes the
+    sample, as a materialized common table expression named ``sample``.
 
     Examples
     --------
     >>> cols = [ColumnSpec("x", "BIGINT", "integer"), ColumnSpec("y", "DOUBLE", "float")]
     >>> sample_query("s", cols, dialect="duckdb", quantiles=True, top=2).labels
-    ((0, 'sample_groups'), (0, 'quantiles'), (1, 'sample_groups'), (1, 'quantiles'))
+    ((0, 'candidates'), (0, 'quantiles'), (1, 'candidates'), (1, 'quantiles'))
+    >>> q = sample_query("s", cols, dialect="duckdb", quantiles=True, only=[1], define="(...)")
+    >>> q.labels
+    ((1, 'quantiles'),)
+    >>> print(q.sql)
+    WITH s AS MATERIALIZED (...)
+    SELECT
+      quantile_cont("y", [0.001, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 0.999])
+    FROM s AS t
     """
     selected: list[tuple[Label, str]] = []
     classes: list[str] = []
     groups: list[str] = []
     for i, column in enumerate(columns):
         name = quote(column.name)
-        if column.family == "other":
+        if column.family == "other" or (only is not None and i not in only):
             continue
         if top and dialect == "duckdb":
             # the sample's values grouped once; the top few found by a top-N, not a sort
@@ -353,10 +490,9 @@ def sample_query(
             )
             selected.append(
                 (
-                    (i, "sample_groups"),
-                    f"(SELECT (sum(n), count(*), count(*) FILTER (WHERE n = 1),"
-                    f" (SELECT list(v) FROM (SELECT v FROM pk_s{i} ORDER BY n DESC, v"
-                    f" LIMIT {top}))) FROM pk_s{i})",
+                    (i, "candidates"),
+                    f"(SELECT list(v ORDER BY n DESC, v) FROM (SELECT v, n FROM pk_s{i}"
+                    f" ORDER BY n DESC, v LIMIT {top}))",
                 )
             )
         if column.family in NUMERIC_FAMILIES and quantiles:
@@ -383,6 +519,8 @@ def sample_query(
     aggregates = [entry for entry in selected if not entry[1].startswith("(SELECT")]
     relation = sample if aggregates else "(SELECT 1)"
     query = _statement(selected or [((-1, "nothing"), "NULL")], relation, classes)
+    if define is not None:
+        groups.insert(0, f"{sample} AS MATERIALIZED {define}")
     if groups:
         query = dataclasses.replace(query, sql=f"WITH {', '.join(groups)}\n{query.sql}")
     return query
@@ -393,28 +531,34 @@ def values_query(
     columns: Sequence[ColumnSpec],
     *,
     grouped: Sequence[int],
-    recount: Mapping[int, Sequence[object]] | None = None,
-    verify_keys: Sequence[int] = (),
     top: int = 5,
     stats: bool = False,
+    quantiles: Mapping[int, int] | None = None,
+    patterns: Sequence[int] = (),
+    aggregate: Query | None = None,
 ) -> Query:
-    """DuckDB: exact distinct counts and top values, plus recounts, in one statement.
+    """DuckDB: exact distinct counts and top values of grouped columns, in one statement.
 
     Parameters
     ----------
     grouped : sequence of int
         Columns (by index) grouped by value: their exact number of distinct values and
         their ``top`` most frequent values, ties broken by value.
-    recount : dict of int to values, optional
-        Columns too varied to group cheaply (approximate mode): exact counts of these
-        values (the most frequent in the sample), as a list of ``(value, count)``.
-    verify_keys : sequence of int
-        Columns whose exact number of distinct values is counted (candidate keys found
-        with an approximate count).
     stats : bool
         Also read each grouped column's values present, min and max, mean and standard
         deviation, and text lengths from its groups (a few rows, not the whole table),
-        so that :func:`aggregate_query` can leave them out (its ``grouped``).
+        so that :func:`aggregate_query` can leave them out (its ``grouped``). They come
+        as one dict per column, labelled ``group_stats``.
+    quantiles : dict of int to int, optional
+        With ``stats``: grouped numeric columns (by index) whose quantiles are read from
+        their groups too, exactly, given their number of values present: the dict gets
+        ``positions``, the values :func:`interpolate` turns into quantiles.
+    patterns : sequence of int
+        Grouped text columns (by index) whose pattern classes are read from their groups:
+        each distinct value is classified once, weighted by its count (``class_list``).
+    aggregate : Query, optional
+        An aggregate over the whole table (:func:`aggregate_query`) run by the same
+        statement, for the columns that are not grouped.
 
     Examples
     --------
@@ -427,82 +571,138 @@ def values_query(
       (SELECT count(*) FROM g0),
       (SELECT list(row(v, n) ORDER BY n DESC, v) FROM
        (SELECT v, n FROM g0 ORDER BY n DESC, v LIMIT 2))
+    >>> q = values_query("t", [ColumnSpec("x", "BIGINT", "integer")], grouped=[0], stats=True)
+    >>> q.labels
+    ((0, 'top'), (0, 'group_stats'))
     """
-    ctes, selected, labels, params = [], [], [], []
+    ctes, selected, labels = [], [], []
     for i in grouped:
         column = columns[i]
-        ctes.append(
-            f"g{i} AS MATERIALIZED (\n  SELECT {_value(column, 'duckdb')} AS v, count(*) AS n"
-            f" FROM {relation} WHERE {quote(column.name)} IS NOT NULL GROUP BY ALL\n)"
+        name = quote(column.name)
+        category = column.family == "category"
+        counted = (
+            f"SELECT {name if category else _value(column, 'duckdb')} AS v, count(*) AS n"
+            f" FROM {relation} WHERE {name} IS NOT NULL GROUP BY ALL"
         )
-        selected.append(f"(SELECT count(*) FROM g{i})")
+        if category:  # group the codes, then name them: far fewer casts
+            counted = f"SELECT CAST(v AS VARCHAR) AS v, n FROM ({counted})"
+        ctes.append(f"g{i} AS MATERIALIZED (\n  {counted}\n)")
+        if not stats:
+            selected.append(f"(SELECT count(*) FROM g{i})")
+            labels.append((i, "distinct"))
         selected.append(
             f"(SELECT list(row(v, n) ORDER BY n DESC, v) FROM"
             f" (SELECT v, n FROM g{i} ORDER BY n DESC, v LIMIT {top}))"
         )
-        labels += [(i, "distinct"), (i, "top")]
+        labels.append((i, "top"))
         if stats:
-            for label, expression in _group_stats(column, f"g{i}"):
-                selected.append(expression)
-                labels.append((i, label))
-    for i, values in (recount or {}).items():
-        if not values:
-            continue
-        # one small grouped count of the few values, far cheaper than a filter per value
-        value = _value(columns[i], "duckdb")
-        selected.append(
-            f"(SELECT list(row(v, n)) FROM (SELECT {value} AS v, count(*) AS n FROM {relation}"
-            f" WHERE {value} IN ({', '.join('?' * len(values))}) GROUP BY ALL))"
-        )
-        labels.append((i, "recount"))
-        params += list(values)
-    counted = []
-    for i in verify_keys:
-        counted.append(f"count(DISTINCT {quote(columns[i].name)})")
-        labels.append((i, "distinct"))
-    if counted:
-        selected.append("*")
+            count = (quantiles or {}).get(i)
+            selected.append(_group_stats(column, f"g{i}", count))
+            labels.append((i, "group_stats"))
+        if i in patterns and column.family in TEXT_FAMILIES:
+            selected.append(
+                f"(SELECT list((k, n)) FROM (SELECT {_class_expression(column, 'duckdb', 'v')}"
+                f" AS k, sum(n) AS n FROM g{i} GROUP BY ALL))"
+            )
+            labels.append((i, "class_list"))
+    params: tuple[object, ...] = ()
+    if aggregate is not None:
+        selected.append("pk_a.*")
+        labels += aggregate.labels
+        params = aggregate.params
     sql = f"WITH {', '.join(ctes)}\n" if ctes else ""
     sql += "SELECT\n  " + ",\n  ".join(selected) if selected else "SELECT 1"
-    if counted:
-        sql += f"\nFROM (SELECT {', '.join(counted)} FROM {relation})"
-    return Query(sql, tuple(labels), tuple(params))
+    if aggregate is not None:
+        sql += f"\nFROM ({aggregate.sql}) AS pk_a"
+    return Query(sql, tuple(labels), params)
 
 
-def _group_stats(column: ColumnSpec, groups: str) -> list[tuple[str, str]]:
-    """What the value counts ``groups`` (columns ``v``, ``n``) of a column tell, by metric.
-
-    The mean is weighted by the counts; the standard deviation is the sample one, in two
-    passes (exactly 0 for a single value, NULL under two values), as ``stddev_samp``.
+def quantile_positions(count: int) -> list[tuple[int, int, float]]:
+    """Where each of :data:`QUANTILES` lies among ``count`` sorted values, as
+    ``quantile_cont`` reads it: the positions (from 0) of the two values it interpolates
+    between, and the weight of the second.
 
     Examples
     --------
-    >>> [label for label, _ in _group_stats(ColumnSpec("x", "BIGINT", "integer"), "g")]
-    ['non_null', 'min', 'max', 'mean', 'std']
-    >>> print(dict(_group_stats(ColumnSpec("c", "VARCHAR", "string"), "g"))["mean_length"])
-    (SELECT sum(length(v) * n) / sum(n) FROM g)
+    >>> quantile_positions(11)[4]  # the median of 11 values: the 6th
+    (5, 5, 0.0)
+    >>> quantile_positions(4)[3]  # p25 of 4 values: a quarter of the way from the 1st
+    (0, 1, 0.75)
+    """
+    found = []
+    for q in QUANTILES.values():
+        h = (count - 1) * q
+        found.append((math.floor(h), math.ceil(h), h - math.floor(h)))
+    return found
+
+
+def interpolate(values: Sequence[object] | None, count: int) -> list[float | None]:
+    """The quantiles of ``count`` values from the values at :func:`quantile_positions`
+    (two per quantile, in order), interpolated linearly as ``quantile_cont`` does.
+
+    Examples
+    --------
+    >>> interpolate([1, 2] * 9, 4)[3]
+    1.75
+    >>> interpolate(None, 0)[0] is None
+    True
+    """
+    if not values or not count:
+        return [None] * len(QUANTILES)
+    found: list[float | None] = []
+    for k, (_, _, weight) in enumerate(quantile_positions(count)):
+        low, high = float(values[2 * k]), float(values[2 * k + 1])  # type: ignore[arg-type]
+        found.append(low if weight == 0 else low + (high - low) * weight)
+    return found
+
+
+def _group_stats(column: ColumnSpec, groups: str, count: int | None = None) -> str:
+    """What the value counts ``groups`` (columns ``v``, ``n``) of a column tell, as a dict.
+
+    The number of distinct values and of values present, min and max; for numbers the
+    mean, weighted by the counts, and the sample standard deviation, in two passes
+    (exactly 0 for a single value, NULL under two values), as ``stddev_samp``; for text
+    the lengths. Given ``count``, the number of values present, also the values at the
+    :func:`quantile_positions` (``positions``), read from the cumulated counts.
+
+    Examples
+    --------
+    >>> print(_group_stats(ColumnSpec("c", "VARCHAR", "string"), "g"))
+    (SELECT {'distinct': count(*), 'non_null': coalesce(sum(n), 0), 'min': min(v),
+      'max': max(v), 'min_length': min(length(v)), 'max_length': max(length(v)),
+      'mean_length': sum(length(v) * n) / sum(n)} FROM g AS r)
     """
     found = [
-        ("non_null", f"(SELECT coalesce(sum(n), 0) FROM {groups})"),
-        ("min", f"(SELECT min(v) FROM {groups})"),
-        ("max", f"(SELECT max(v) FROM {groups})"),
+        "'distinct': count(*)",
+        "'non_null': coalesce(sum(n), 0)",
+        "'min': min(v)",
+        "'max': max(v)",
     ]
+    source = f"{groups} AS r"
     if column.family in (*NUMERIC_FAMILIES, "boolean"):
         x = "CAST(v AS INTEGER)::DOUBLE" if column.family == "boolean" else "v::DOUBLE"
-        mean = f"(SELECT sum({x} * n) / sum(n) FROM {groups})"
-        found.append(("mean", mean))
+        # compensated sums: the same result whatever order the groups come in
+        source += f", (SELECT fsum({x} * n) / sum(n) AS m FROM {groups}) AS a"
+        found.append(f"'mean': fsum({x} * n) / sum(n)")
         found.append(
-            (
-                "std",
-                f"(SELECT CASE WHEN sum(n) < 2 THEN NULL WHEN count(*) = 1 THEN 0.0 ELSE"
-                f" sqrt(sum(n * ({x} - {mean}) ** 2) / (sum(n) - 1)) END FROM {groups})",
-            )
+            f"'std': CASE WHEN sum(n) < 2 THEN NULL WHEN count(*) = 1 THEN 0.0 ELSE"
+            f" sqrt(fsum(n * ({x} - m) ** 2) / (sum(n) - 1)) END"
         )
+    if column.family in NUMERIC_FAMILIES and count:
+        source = source.replace(
+            f"{groups} AS r", f"(SELECT v, n, sum(n) OVER (ORDER BY v) AS c FROM {groups}) AS r"
+        )
+        at = [
+            f"min(v) FILTER (WHERE c > {position})"
+            for low, high, _ in quantile_positions(count)
+            for position in (low, high)
+        ]
+        found.append(f"'positions': [{', '.join(at)}]")
     if column.family in TEXT_FAMILIES:
-        found.append(("min_length", f"(SELECT min(length(v)) FROM {groups})"))
-        found.append(("max_length", f"(SELECT max(length(v)) FROM {groups})"))
-        found.append(("mean_length", f"(SELECT sum(length(v) * n) / sum(n) FROM {groups})"))
-    return found
+        found.append("'min_length': min(length(v))")
+        found.append("'max_length': max(length(v))")
+        found.append("'mean_length': sum(length(v) * n) / sum(n)")
+    return f"(SELECT {{{', '.join(found)}}} FROM {source})"
 
 
 def top_values_query(relation: str, column: ColumnSpec, *, top: int = 5) -> Query:

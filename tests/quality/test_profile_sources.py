@@ -6,6 +6,7 @@ import importlib
 import math
 import re
 import uuid
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 import pipelinekit as pk
 from pipelinekit.catalog import DatabaseUnreachableError
 from pipelinekit.errors import InvalidValueError, UnknownNameError
+from pipelinekit.quality.patterns import pattern_shares
 from pipelinekit.quality.profile import Profile, profile
 from pipelinekit.quality.profile_sql import QUANTILES
 
@@ -245,7 +247,37 @@ def test_approximate_mode_within_tolerance(large):
 
 def test_approximate_mode_is_reproducible(large):
     first = profile(large, approx=True)
-    assert_same_profile(first, profile(large, approx=True))  # sums may differ in 1e-15
+    assert_same_profile(first, profile(large, approx=True))
+    # to the last digit: lessons store the output (compensated sums, seeded sample)
+    assert first.to_dict() == profile(large, approx=True).to_dict()
+
+
+def test_approximate_mode_same_from_a_frame_and_its_parquet_file(large, tmp_path):
+    path = tmp_path / "large.parquet"
+    large.to_parquet(path)
+    found = [profile(source, approx=True).to_dict()["columns"] for source in (large, path)]
+    for column in (*found[0], *found[1]):
+        del column["type"]  # the source's own type names differ
+    assert found[0] == found[1]
+
+
+def test_grouped_columns_have_exact_quantiles_and_patterns_in_approximate_mode(large):
+    frame = large.assign(code=large["store"].map("{:03d}".format).where(large["store"] != 3))
+    rows = profile(frame, approx=True).columns.set_index("column")
+    for field, q in QUANTILES.items():
+        assert rows.loc["store", field] == pytest.approx(frame["store"].quantile(q)), field
+    assert rows.loc["code", "patterns"] == {"integer": 1.0}
+    assert rows.loc["mail", "patterns"] == pattern_shares(frame["mail"])
+
+
+def test_duckdb_connection_keeps_its_progress_bar_setting():
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE t AS SELECT range AS i FROM range(5)")
+    connection.execute("SET enable_progress_bar = true")
+    profile("t", connection=connection)
+    assert connection.execute("SELECT current_setting('enable_progress_bar')").fetchall() == [
+        (True,)
+    ]
 
 
 def test_auto_switches_to_approximate_mode(monkeypatch, large):
@@ -337,3 +369,20 @@ def test_postgresql_regular_expressions_agree_with_python(postgres_url):
             assert set(found) == expected, name
     engine.dispose()
     assert pattern_class("x@@y.z") == "other"
+
+
+def _profile_rows_in_child(queue: Any) -> None:
+    queue.put(profile(pd.DataFrame({"x": [1, 2, 3]})).table["rows"])
+
+
+def test_a_forked_process_can_profile():
+    """The profiler's own DuckDB database is not handed to a forked child (it would crash)."""
+    import multiprocessing
+
+    profile(pd.DataFrame({"x": [1, 2]}))
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_profile_rows_in_child, args=(queue,))
+    child.start()
+    child.join(timeout=60)
+    assert child.exitcode == 0 and queue.get(timeout=5) == 3

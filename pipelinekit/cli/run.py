@@ -27,6 +27,7 @@ EXAMPLES = """examples:
   pipelinekit run ecommerce --scale tiny
   pipelinekit run ecommerce --target duckdb:///shop.duckdb --seed 7
   pipelinekit run pipelines/shop.yml --validate-only
+  pipelinekit run ecommerce --scale large --metrics-port 0
 """
 
 RUN_FAILED = 1
@@ -58,6 +59,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--validate-only", action="store_true", help="check the pipeline, run nothing"
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        metavar="N",
+        help="serve Prometheus metrics on port N while the run is active (0: any free port)",
+    )
     parser.set_defaults(handler=run_pipeline)
 
 
@@ -66,6 +73,12 @@ def run_pipeline(args: argparse.Namespace) -> int:
 
     if args.seed is not None and args.seed < 0:
         raise InvalidValueError(f"--seed {args.seed}", "a whole number >= 0", "try --seed 42")
+    if args.metrics_port is not None and not 0 <= args.metrics_port <= 65_535:
+        raise InvalidValueError(
+            f"--metrics-port {args.metrics_port}",
+            "a TCP port from 1 to 65535, or 0 for any free port",
+            "try --metrics-port 0",
+        )
     pipeline = load_pipeline(resolve_pipeline(args.pipeline))
     if args.validate_only:
         checked = validate(pipeline)
@@ -91,6 +104,7 @@ def run_pipeline(args: argparse.Namespace) -> int:
             metadata=args.metadata,
             data_dir=args.data_dir,
             progress=not args.no_progress,
+            metrics_port=args.metrics_port,
         )
     print(result.summary())
     return 0 if result.ok else RUN_FAILED

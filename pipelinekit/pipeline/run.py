@@ -18,8 +18,16 @@ lineage.svg        the lineage graph of the run
 quality.html       the gates' report (pk.quality.write_html_report)
 openlineage.jsonl  OpenLineage events, one a line
 metrics.json       rows and seconds per step, the quality score, the loads
+metrics.prom       the same as Prometheus metrics (pk.observe.PipelineMetrics), for
+                   node-exporter's textfile collector
 log.jsonl          the run's structured log, one JSON object a line
 ================== ==========================================================
+
+The Prometheus metrics (rows processed and seconds per step, failures, the quality score
+of each gated table, the last success) are also served over HTTP while the run is active
+when ``metrics_port`` is given (``0``: any free port; the URL is printed on standard
+error), and pushed to the Pushgateway that ``PIPELINEKIT_PUSHGATEWAY`` names, if any (a
+failed push is a warning in the log and a note, never a failed run).
 
 Examples
 --------
@@ -50,6 +58,7 @@ import dataclasses
 import datetime
 import json
 import os
+import sys
 import time
 import traceback
 import uuid
@@ -63,6 +72,7 @@ import pandas as pd
 from pipelinekit.errors import PipelinekitError, format_list
 from pipelinekit.lineage.graph import LineageGraph
 from pipelinekit.lineage.model import StepRecord
+from pipelinekit.observe.metrics import PipelineMetrics
 from pipelinekit.pipeline.spec import DEFAULT_TARGET, Gate, Pipeline, Step, TargetSpec
 from pipelinekit.pipeline.validate import Validation, import_function, sql_tables, validate
 from pipelinekit.quality.report import QualityReport
@@ -127,6 +137,7 @@ class RunResult:
     gates: list[GateResult] = dataclasses.field(default_factory=list)
     loads: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     quality_score: float | None = None
+    metrics_url: str | None = None
     notes: list[str] = dataclasses.field(default_factory=list)
     graph: LineageGraph = dataclasses.field(default_factory=LineageGraph, repr=False)
 
@@ -177,6 +188,7 @@ def run(
     run_id: str | None = None,
     progress: bool | Any = True,
     raise_on_failure: bool = False,
+    metrics_port: int | None = None,
 ) -> RunResult:
     """Run ``pipeline`` end to end; see the module's description.
 
@@ -202,6 +214,10 @@ def run(
         Show a progress bar (on standard error, or on the Console given).
     raise_on_failure : bool
         Raise :class:`RunFailed` instead of returning a FAIL result.
+    metrics_port : int, optional
+        Serve the run's Prometheus metrics at ``http://127.0.0.1:<port>/metrics`` while
+        it is active (``0``: a free port the system picks); the URL is printed on
+        standard error and kept in ``RunResult.metrics_url``.
 
     Returns
     -------
@@ -212,7 +228,7 @@ def run(
     PipelineFileError
         The pipeline has problems (nothing ran).
     PipelinekitError
-        A target cannot be opened (nothing ran).
+        A target cannot be opened, or the metrics port is taken (nothing ran).
     KeyboardInterrupt
         After recording the run as FAIL ('interrupted'); the targets are untouched.
     """
@@ -240,6 +256,7 @@ def run(
         data_dir=data_dir,
         run_id=run_id,
         progress=progress,
+        metrics_port=metrics_port,
     )
     result = runner.run()
     if raise_on_failure and not result.ok:
@@ -270,6 +287,7 @@ class _Runner:
         data_dir: str | os.PathLike[str] | None,
         run_id: str | None,
         progress: bool | Any,
+        metrics_port: int | None = None,
     ):
         self.pipeline = pipeline
         self.checked = checked
@@ -287,9 +305,31 @@ class _Runner:
             self.run_id, pipeline.name, "COMPLETE", self.run_dir, _now(), notes=checked.notes
         )
         self.result.graph = self.graph
+        self.metrics = PipelineMetrics(pipeline.name)
+        self.metrics_port = metrics_port
+        self.current: str | None = None  # the step running, for an interrupt's failure
 
     # ------------------------------------------------------------------ the run
     def run(self) -> RunResult:
+        if self.metrics_port is None:
+            return self.run_served()
+        if self.metrics_port < 0 or self.metrics_port > 65_535:
+            from pipelinekit.errors import InvalidValueError
+
+            raise InvalidValueError(
+                f"metrics_port={self.metrics_port}",
+                "a TCP port from 1 to 65535, or 0 for any free port",
+                "pass metrics_port=0",
+            )
+        server = self.metrics.serve(self.metrics_port)
+        self.result.metrics_url = server.url
+        print(f"Serving the run's metrics at {server.url}", file=sys.stderr, flush=True)
+        try:
+            return self.run_served()
+        finally:
+            server.stop()
+
+    def run_served(self) -> RunResult:
         opened = [(spec, _open_target(spec.url)) for spec in self.targets]
         started = time.perf_counter()
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -299,6 +339,8 @@ class _Runner:
         interrupted: KeyboardInterrupt | None = None
         try:
             log.info("run_started", pipeline=self.pipeline.name, steps=len(self.pipeline.steps))
+            if self.result.metrics_url is not None:
+                log.info("metrics_served", url=self.result.metrics_url)
             with _progress(self.progress, len(self.checked.order) + 2) as advance:
                 try:
                     self.work(log, advance)
@@ -307,13 +349,16 @@ class _Runner:
                         self.load(opened, log)
                 except KeyboardInterrupt as error:
                     interrupted = error
-                    self.fail("interrupted", None, log)
+                    self.fail("interrupted", None, log, failing=self.current)
                     self.result.interrupted = True
                 except _Stop:
                     pass
                 except Exception as error:  # a failure outside any step (a target's load)
-                    self.fail(f"{type(error).__name__}: {error}", None, log)
+                    self.fail(f"{type(error).__name__}: {error}", None, log, failing="load")
             self.result.seconds = time.perf_counter() - started
+            if self.result.ok:
+                self.metrics.record_success()
+            self.push_metrics(log)
             self.record(log)
             log.info(
                 "run_finished",
@@ -329,7 +374,9 @@ class _Runner:
             raise interrupted
         return self.result
 
-    def fail(self, error: str, step: str | None, log: Any) -> None:
+    def fail(self, error: str, step: str | None, log: Any, *, failing: str | None = None) -> None:
+        """Mark the run failed; count a failure of ``step`` (or ``failing``) in the metrics."""
+        self.metrics.record_failure(step or failing or "run")
         self.result.status = "FAIL"
         self.result.error = error
         self.result.failed_step = step
@@ -353,15 +400,17 @@ class _Runner:
             for name, frame in tables.items():
                 self.frames[name] = frame
                 self.graph.add_dataset(name, [str(c) for c in frame.columns])
-                self.result.steps.append(
-                    StepResult(name, "source", "ok", len(frame), seconds / max(len(tables), 1))
-                )
+                share = seconds / max(len(tables), 1)
+                self.result.steps.append(StepResult(name, "source", "ok", len(frame), share))
+                self.metrics.record_step(name, rows=len(frame), seconds=share)
                 log.info("source_read", table=name, source=source.name, rows=len(frame))
         self.gates(log)
         steps = {step.name: step for step in self.pipeline.steps}
         for name in self.checked.order:
             advance(name)
+            self.current = name
             self.step(steps[name], log)
+            self.current = None
             self.gates(log)
 
     def step(self, step: Step, log: Any) -> None:
@@ -375,6 +424,7 @@ class _Runner:
                 handle.rows_out = len(frame)
         except Exception as error:
             seconds = time.perf_counter() - started
+            self.metrics.record_step(step.name, seconds=seconds)
             message = f"step '{step.name}' failed: {_describe(error)}"
             self.result.steps.append(
                 StepResult(step.name, step.kind, "failed", None, seconds, _describe(error))
@@ -383,9 +433,9 @@ class _Runner:
             self.fail(message, step.name, log)
             raise _Stop from error
         self.frames[step.name] = frame
-        self.result.steps.append(
-            StepResult(step.name, step.kind, "ok", len(frame), time.perf_counter() - started)
-        )
+        seconds = time.perf_counter() - started
+        self.result.steps.append(StepResult(step.name, step.kind, "ok", len(frame), seconds))
+        self.metrics.record_step(step.name, rows=len(frame), seconds=seconds)
 
     def compute(self, step: Step, reads: list[str], began: str) -> pd.DataFrame:
         """Run one step over the tables it reads; record its lineage in the graph."""
@@ -490,6 +540,7 @@ class _Runner:
                 rules=len(report),
                 failing=len(report.failures),
             )
+            self.record_quality(gate.table)
             if gate.table in self.graph:
                 for rule in gate.rules:
                     self.graph.attach_check(gate.table, rule.name)
@@ -497,6 +548,14 @@ class _Runner:
                 names = format_list([r.rule.name for r in report.failures if r.severity == "error"])
                 self.fail(f"gate on '{gate.table}' failed: {names}", gate.table, log)
                 raise _Stop
+
+    def record_quality(self, table: str) -> None:
+        """Set ``table``'s quality score in the metrics: every gate on it checked so far."""
+        from pipelinekit.quality.score import score
+
+        results = [r for g in self.result.gates if g.table == table for r in g.report.results]
+        if results:
+            self.metrics.record_quality(table, score(results).overall)
 
     # ------------------------------------------------------------------ loading
     def load(self, opened: list[tuple[TargetSpec, Any]], log: Any) -> None:
@@ -604,6 +663,19 @@ class _Runner:
             "notes": self.result.notes,
         }
         (folder / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str) + "\n")
+        self.metrics.write_textfile(folder / "metrics.prom")
+
+    def push_metrics(self, log: Any) -> None:
+        """Push to ``PIPELINEKIT_PUSHGATEWAY`` when set; a failure is only a warning."""
+        try:
+            pushed = self.metrics.push()
+        except Exception as error:
+            message = f"metrics not pushed: {_describe(error)}"
+            self.result.notes.append(message)
+            log.warning("metrics_push_failed", error=_describe(error))
+            return
+        if pushed is not None:
+            log.info("metrics_pushed", gateway=pushed)
 
 
 class _Stop(Exception):

@@ -6,7 +6,7 @@
 np.int64(500)
 """
 
-from pipelinekit import catalog, datasets, grading, lineage, observe, quality, transforms
+from pipelinekit import catalog, datasets, grading, lineage, observe, pipeline, quality, transforms
 from pipelinekit.errors import PipelinekitError
 from pipelinekit.transforms import sql
 
@@ -20,6 +20,7 @@ __all__ = [
     "grading",
     "lineage",
     "observe",
+    "pipeline",
     "quality",
     "sql",
     "transforms",

@@ -38,6 +38,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         "contents",
         help=f"write notebooks/{CONTENTS} from the manifest",
         description=f"Render the contents page notebooks/{CONTENTS} from notebooks/{MANIFEST}.",
+        epilog=f"""examples:
+  pipelinekit curriculum contents              # write notebooks/{CONTENTS}
+  pipelinekit curriculum contents --check      # exit 1 if notebooks/{CONTENTS} is stale
+""",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     contents.add_argument(
         "--check", action="store_true", help="only check the page is up to date (exit 1 if not)"
@@ -48,6 +53,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="compare the manifest with the notebooks on disk (exit 1 if they disagree)",
         description="List notebooks missing from the manifest, entries without a file, "
         "and notebooks not named NN_topic.ipynb.",
+        epilog=f"""examples:
+  pipelinekit curriculum check                 # notebooks/{MANIFEST} against the files
+  pipelinekit curriculum check --notebooks path/to/notebooks
+""",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check.set_defaults(handler=run_check)
     run = actions.add_parser(
@@ -55,6 +65,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="execute lessons top to bottom and store their outputs (what nbval checks)",
         description="Execute each lesson in a fresh kernel with its default parameters and "
         "store the outputs, without run-time metadata, so diffs show only what changed.",
+        epilog="""examples:
+  pipelinekit curriculum run                   # every lesson of the manifest
+  pipelinekit curriculum run 01_ecommerce/01_window_functions.ipynb
+""",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("lessons", nargs="*", help="lesson paths under notebooks/ (default: all)")
     run.set_defaults(handler=run_lessons)

@@ -7,15 +7,28 @@ from pathlib import Path
 
 from pipelinekit.datasets.cards import CARD_DOMAINS, render_markdown
 
+EXAMPLES = """examples:
+  pipelinekit datasets cards                   # write datasets/<domain>.md
+  pipelinekit datasets cards --out /tmp/cards
+  pipelinekit datasets cards --check           # CI: exit 1 if a card page is stale
+"""
+
 
 def register(commands: argparse._SubParsersAction) -> None:
-    datasets = commands.add_parser("datasets", help="dataset cards and documentation")
+    datasets = commands.add_parser(
+        "datasets",
+        help="dataset cards and documentation",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     actions = datasets.add_subparsers(dest="action", metavar="ACTION", parser_class=type(datasets))
     actions.required = True
     cards = actions.add_parser(
         "cards",
         help="write datasets/<domain>.md from the YAML cards",
         description="Render every dataset card as Markdown (what datasets/ in the repo holds).",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     cards.add_argument("--out", default="datasets", help="folder to write to (default: datasets)")
     cards.add_argument(

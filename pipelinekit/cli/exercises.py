@@ -18,7 +18,12 @@ EXAMPLES = """examples:
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    exercises = commands.add_parser("exercises", help="build exercise notebooks from their sources")
+    exercises = commands.add_parser(
+        "exercises",
+        help="build exercise notebooks from their sources",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     actions = exercises.add_subparsers(
         dest="action", metavar="ACTION", parser_class=type(exercises)
     )

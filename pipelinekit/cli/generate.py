@@ -21,10 +21,18 @@ EXAMPLES = """examples:
   pipelinekit generate data finance --dirty --out data/finance_dirty
 """
 
+GROUP_EXAMPLES = """examples:
+  pipelinekit generate data ecommerce --scale small --out data/ecommerce
+  pipelinekit generate analysis fct_orders --language python --pipeline ecommerce
+"""
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     generate = commands.add_parser(
-        "generate", help="generate data, or a starter analysis of a table"
+        "generate",
+        help="generate data, or a starter analysis of a table",
+        epilog=GROUP_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     kinds = generate.add_subparsers(dest="kind", metavar="KIND", parser_class=type(generate))
     kinds.required = True

@@ -31,6 +31,35 @@ EXAMPLES = """examples:
 """
 
 
+def _examples(*lines: str) -> dict[str, object]:
+    """``epilog`` and ``formatter_class`` for an action whose --help shows ``lines``."""
+    text = "examples:\n" + "".join(f"  pipelinekit lineage {line}\n" for line in lines)
+    return {"epilog": text, "formatter_class": argparse.RawDescriptionHelpFormatter}
+
+
+ACTION_EXAMPLES = {
+    "show": _examples("show", "show --metadata runs/metadata.duckdb"),
+    "upstream": _examples("upstream daily_sales.revenue", "upstream daily_sales.revenue --depth 2"),
+    "downstream": _examples(
+        "downstream orders.order_total", "downstream orders.order_total --direct-only"
+    ),
+    "impact": _examples("impact orders.order_total", "impact orders"),
+    "draw": _examples(
+        "draw --out lineage.svg",
+        "draw --out lineage.svg --highlight orders.order_total --datasets-only",
+    ),
+    "events": _examples(
+        "events --out events.jsonl",
+        "events --url http://localhost:5000/api/v1/lineage --namespace shop",
+    ),
+    "sql": _examples(
+        'sql "SELECT country, sum(amount) AS revenue FROM orders GROUP BY 1" \\\n'
+        "      --table orders=order_id,country,amount",
+        "sql query.sql --database warehouse.duckdb",
+    ),
+}
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     lineage = commands.add_parser(
         "lineage",
@@ -42,7 +71,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     actions = lineage.add_subparsers(dest="action", metavar="ACTION", parser_class=type(lineage))
     actions.required = True
 
-    show = actions.add_parser("show", help="the datasets, steps and latest runs")
+    show = actions.add_parser(
+        "show", help="the datasets, steps and latest runs", **ACTION_EXAMPLES["show"]
+    )
     _metadata_option(show)
     show.set_defaults(handler=run_show)
 
@@ -50,7 +81,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         ("upstream", "what a dataset or column comes from, with the path"),
         ("downstream", "what comes from a dataset or column, with the path"),
     ):
-        walk = actions.add_parser(direction, help=helptext)
+        walk = actions.add_parser(direction, help=helptext, **ACTION_EXAMPLES[direction])
         walk.add_argument("name", help="a dataset, or a column as dataset.column")
         walk.add_argument("--depth", type=int, default=None, help="at most this many steps away")
         walk.add_argument(
@@ -59,26 +90,36 @@ def register(commands: argparse._SubParsersAction) -> None:
         _metadata_option(walk)
         walk.set_defaults(handler=run_walk, direction=direction)
 
-    impact = actions.add_parser("impact", help="datasets, columns and checks a change reaches")
+    impact = actions.add_parser(
+        "impact", help="datasets, columns and checks a change reaches", **ACTION_EXAMPLES["impact"]
+    )
     impact.add_argument("name", help="a dataset, or a column as dataset.column")
     _metadata_option(impact)
     impact.set_defaults(handler=run_impact)
 
-    draw = actions.add_parser("draw", help="write the lineage graph as an SVG picture")
+    draw = actions.add_parser(
+        "draw", help="write the lineage graph as an SVG picture", **ACTION_EXAMPLES["draw"]
+    )
     draw.add_argument("--out", required=True, help="the .svg file to write")
     draw.add_argument("--highlight", help="a dataset or column to light up with its lineage")
     draw.add_argument("--datasets-only", action="store_true", help="leave the columns out")
     _metadata_option(draw)
     draw.set_defaults(handler=run_draw)
 
-    events = actions.add_parser("events", help="export the runs as OpenLineage events")
+    events = actions.add_parser(
+        "events", help="export the runs as OpenLineage events", **ACTION_EXAMPLES["events"]
+    )
     events.add_argument("--out", help="a .jsonl file to write (one event a line)")
     events.add_argument("--url", help="an OpenLineage endpoint to POST them to")
     events.add_argument("--namespace", default="pipelinekit", help="the job namespace")
     _metadata_option(events)
     events.set_defaults(handler=run_events)
 
-    sql = actions.add_parser("sql", help="the column lineage of a DuckDB query, without running it")
+    sql = actions.add_parser(
+        "sql",
+        help="the column lineage of a DuckDB query, without running it",
+        **ACTION_EXAMPLES["sql"],
+    )
     sql.add_argument("query", help="the query, or the path of a .sql file")
     sql.add_argument("--database", help="a DuckDB file whose tables the query reads")
     sql.add_argument(

@@ -65,7 +65,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol, get_args, runtime_checkable
+from typing import Literal, Protocol, Self, get_args, runtime_checkable
 from urllib.parse import parse_qs
 
 import pandas as pd
@@ -86,6 +86,7 @@ __all__ = [
     "LoadResult",
     "SCHEMES",
     "Target",
+    "TargetBase",
     "TargetError",
     "check_columns_match",
     "merge_frames",
@@ -171,6 +172,27 @@ class Target(Protocol):
     def close(self) -> None:
         """Release connections; the target's data stays."""
         ...
+
+
+class TargetBase:
+    """What the targets share: a repr with the password hidden, and ``with`` support.
+
+    ``with open_target(url) as target: ...`` closes the target's connections at the end.
+    """
+
+    url: str
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({redact(self.url)!r})"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release connections; the target's data stays."""
 
 
 def open_target(

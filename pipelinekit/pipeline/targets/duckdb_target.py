@@ -47,6 +47,7 @@ from pipelinekit.pipeline.targets import (
     LOAD_LOG_TABLE,
     LoadMode,
     LoadResult,
+    TargetBase,
     TargetError,
     _check_name,
     check_columns_match,
@@ -64,7 +65,7 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-class DuckDBTarget:
+class DuckDBTarget(TargetBase):
     """Load tables into a DuckDB file (or an in-memory database).
 
     Parameters
@@ -95,15 +96,6 @@ class DuckDBTarget:
             self.url = f"duckdb:///{self.path}"
         if self.schema != "main":
             self.url += f"?schema={self.schema}"
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.url!r})"
-
-    def __enter__(self) -> DuckDBTarget:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- connections ---------------------------------------------------------------
 

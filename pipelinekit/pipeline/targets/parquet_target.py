@@ -54,6 +54,7 @@ from pipelinekit.pipeline.targets import (
     LOAD_LOG_TABLE,
     LoadMode,
     LoadResult,
+    TargetBase,
     TargetError,
     check_columns_match,
     merge_frames,
@@ -69,7 +70,7 @@ STAGING_PREFIX = ".staging-"
 FORMAT = 1
 
 
-class ParquetTarget:
+class ParquetTarget(TargetBase):
     """Load tables as Parquet files, one per table, into ``folder``.
 
     Parameters
@@ -82,15 +83,6 @@ class ParquetTarget:
         self.folder = Path(folder)
         self.url = f"parquet://{self.folder}"
         self._loading: str | None = None
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.url!r})"
-
-    def __enter__(self) -> ParquetTarget:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- the Target interface --------------------------------------------------------
 

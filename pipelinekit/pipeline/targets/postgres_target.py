@@ -75,6 +75,7 @@ from pipelinekit.pipeline.targets import (
     LOAD_LOG_TABLE,
     LoadMode,
     LoadResult,
+    TargetBase,
     TargetError,
     _check_name,
     check_columns_match,
@@ -183,7 +184,7 @@ def create_table_sql(table: str, frame: pd.DataFrame, *, schema: str) -> str:
     return f"CREATE TABLE {_q(schema)}.{_q(table)} ({columns})"
 
 
-class PostgresTarget:
+class PostgresTarget(TargetBase):
     """Load tables into PostgreSQL with COPY, atomically.
 
     Parameters
@@ -247,12 +248,6 @@ class PostgresTarget:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.url!r}, schema={self.schema!r})"
-
-    def __enter__(self) -> PostgresTarget:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- the Target interface --------------------------------------------------------
 

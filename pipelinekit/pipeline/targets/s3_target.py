@@ -65,7 +65,6 @@ from datetime import UTC, datetime
 import pandas as pd
 import pyarrow.fs as pafs
 
-from pipelinekit.config import redact
 from pipelinekit.errors import InvalidValueError
 from pipelinekit.pipeline.s3 import (
     PARQUET_SUFFIX,
@@ -85,6 +84,7 @@ from pipelinekit.pipeline.s3 import (
 from pipelinekit.pipeline.targets import (
     LoadMode,
     LoadResult,
+    TargetBase,
     check_columns_match,
     merge_frames,
     newer_rows,
@@ -98,7 +98,7 @@ STAGING = "_staging"
 VERSIONS = "_versions"
 
 
-class S3Target:
+class S3Target(TargetBase):
     """Parquet tables under ``s3://bucket/prefix``, published atomically via a manifest.
 
     Parameters
@@ -129,9 +129,6 @@ class S3Target:
         self.keep_versions = keep_versions
         self.filesystem = filesystem or s3_filesystem()
         require_bucket(self.filesystem, self.location)
-
-    def __repr__(self) -> str:
-        return f"S3Target({redact(self.url)!r})"
 
     # --- reading ----------------------------------------------------------------------
 

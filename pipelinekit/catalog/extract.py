@@ -43,10 +43,12 @@ __all__ = [
     "EXAMPLES",
     "TableMetadata",
     "column_frame",
+    "duckdb_columns",
     "extract_duckdb",
     "extract_frame",
     "profile_query",
     "quote",
+    "unknown_table",
 ]
 
 #: How many example values a column shows.
@@ -160,25 +162,7 @@ def extract_duckdb(
     ...
     pipelinekit.errors.UnknownNameError: Unknown DuckDB table 'tt'; expected one of 't'...
     """
-    schema = schema or connection.execute("SELECT current_schema()").fetchall()[0][0]
-    found = connection.execute(
-        "SELECT column_name, data_type FROM information_schema.columns"
-        " WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-        [schema, table],
-    ).fetchall()
-    if not found:
-        tables = connection.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?"
-            " ORDER BY table_name",
-            [schema],
-        ).fetchall()
-        raise UnknownNameError.for_name(
-            table,
-            [name for (name,) in tables],
-            kind="DuckDB table",
-            hint=f"these are the tables of schema '{schema}'; pass schema= for another one"
-            " (connection.sql('SHOW ALL TABLES') lists them all)",
-        )
+    schema, found = duckdb_columns(connection, table, schema=schema)
     columns = [(name, duck_type, type_family(duck_type)) for name, duck_type in found]
     relation = f"{quote(schema)}.{quote(table)}"
     metadata = _profile(connection, relation, columns, source=f"DuckDB table {schema}.{table}")
@@ -330,3 +314,63 @@ def _profile(
             }
         )
     return TableMetadata(source, rows, column_frame(rows, profiles))
+
+
+def duckdb_columns(
+    connection: duckdb.DuckDBPyConnection,
+    table: str,
+    *,
+    schema: str | None = None,
+    another: str = "pass schema= for another one",
+) -> tuple[str, list[tuple[str, str]]]:
+    """The schema and the ``(column, DuckDB type)`` pairs of a table, in their order.
+
+    Raises :class:`~pipelinekit.errors.UnknownNameError` naming the tables of the schema
+    when there is no such table; ``another`` says how the caller names another schema.
+    The catalog and the profiler both read tables this way.
+    """
+    schema = schema or connection.execute("SELECT current_schema()").fetchall()[0][0]
+    found = connection.execute(
+        "SELECT column_name, data_type FROM information_schema.columns"
+        " WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+        [schema, table],
+    ).fetchall()
+    if not found:
+        tables = connection.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?"
+            " ORDER BY table_name",
+            [schema],
+        ).fetchall()
+        names = [name for (name,) in tables]
+        raise unknown_table(table, names, kind="DuckDB table", schema=schema, another=another)
+    return schema, [(name, duck_type) for name, duck_type in found]
+
+
+def unknown_table(
+    table: str,
+    names: list[str],
+    *,
+    kind: str,
+    schema: str,
+    another: str = "write 'schema.table' for another",
+) -> UnknownNameError:
+    """The error for a table that is not there, naming the tables that are.
+
+    Examples
+    --------
+    >>> print(unknown_table("ordrs", ["orders"], kind="table", schema="main"))
+    Unknown table 'ordrs'; expected one of 'orders'.
+    <BLANKLINE>
+    Hint: did you mean 'orders'?
+    >>> unknown_table("orders", [], kind="table", schema="x").expected
+    "a table of schema 'x', which has none"
+    """
+    if not names:
+        return UnknownNameError(
+            f"Unknown {kind} '{table}'",
+            f"a table of schema '{schema}', which has none",
+            f"there are no tables of schema '{schema}'; {another}, or create the table first",
+        )
+    return UnknownNameError.for_name(
+        table, names, kind=kind, hint=f"these are the tables of schema '{schema}'; {another}"
+    )

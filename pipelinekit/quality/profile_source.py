@@ -39,9 +39,10 @@ import duckdb
 import pandas as pd
 import sqlalchemy as sa
 
+from pipelinekit.catalog.extract import duckdb_columns, unknown_table
 from pipelinekit.catalog.extract_database import connect
 from pipelinekit.catalog.families import sqlalchemy_family, type_family
-from pipelinekit.errors import InvalidValueError, PipelinekitError, UnknownNameError
+from pipelinekit.errors import InvalidValueError, PipelinekitError
 from pipelinekit.quality.profile_sql import ColumnSpec, Dialect, quote
 
 __all__ = ["Source", "open_source"]
@@ -281,19 +282,9 @@ def _duckdb_table(
 ) -> Source:
     if schema is None and "." in table:
         schema, table = table.split(".", 1)
-    schema = schema or connection.execute("SELECT current_schema()").fetchall()[0][0]
-    found = connection.execute(
-        "SELECT column_name, data_type FROM information_schema.columns"
-        " WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-        [schema, table],
-    ).fetchall()
-    if not found:
-        tables = connection.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?"
-            " ORDER BY table_name",
-            [schema],
-        ).fetchall()
-        raise _unknown_table(table, [t for (t,) in tables], kind="DuckDB table", schema=schema)
+    schema, found = duckdb_columns(
+        connection, table, schema=schema, another="write 'schema.table' for another"
+    )
     columns = [ColumnSpec(c, t, type_family(t)) for c, t in found]
     return Source(
         "duckdb",
@@ -319,7 +310,7 @@ def _database(
                 inspector.get_table_names(schema=schema) + inspector.get_view_names(schema=schema)
             )
             kind = f"{connection.dialect.name} table"
-            raise _unknown_table(table, names, kind=kind, schema=str(schema))
+            raise unknown_table(table, names, kind=kind, schema=str(schema))
         dialect = connection.dialect.name
         label = f"{dialect} table {schema}.{table}"
         if dialect != "postgresql":  # no portable regex or percentile: profile a copy
@@ -356,22 +347,6 @@ def _database(
             name or table,
             fetch,
         )
-
-
-def _unknown_table(table: str, names: list[str], *, kind: str, schema: str) -> UnknownNameError:
-    """The error for a table that is not there, naming the tables that are."""
-    if not names:
-        return UnknownNameError(
-            f"Unknown {kind} '{table}'",
-            f"a table of schema '{schema}', which has none",
-            "create the table first, or write 'schema.table' for a table of another schema",
-        )
-    return UnknownNameError.for_name(
-        table,
-        names,
-        kind=kind,
-        hint=f"these are the tables of schema '{schema}'; write 'schema.table' for another",
-    )
 
 
 def _type_name(sql_type: sa.types.TypeEngine, dialect: sa.Dialect) -> str:

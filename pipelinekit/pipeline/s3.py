@@ -332,7 +332,11 @@ def _translate(
             "credentials the server accepts",
             _CREDENTIAL_HINT,
         )
-    return S3Error(f"S3 request failed while {action}: {text}")
+    return S3Error(
+        f"S3 request failed while {action}: {text}",
+        "a request the S3-compatible server answers",
+        "check PIPELINEKIT_S3_ENDPOINT, that the server runs and that the bucket exists",
+    )
 
 
 # --- buckets ------------------------------------------------------------------------

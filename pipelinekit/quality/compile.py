@@ -308,7 +308,11 @@ class CompiledRule:
     def sample_query(self, limit: int | None = 5) -> str:
         """The query of the failing rows, at most ``limit`` of them (None: all)."""
         if self.sample is None:
-            raise InvalidValueError(f"Rule {self.rule.name} has no failing rows to list")
+            raise InvalidValueError(
+                f"Rule {self.rule.name} has no failing rows to list",
+                "a row rule (metric and schema rules check the whole table)",
+                "read the result's message and value instead",
+            )
         return self.sample + ("" if limit is None else f"\nLIMIT {int(limit)}")
 
     def text(self, sample: int | None = 5) -> str:

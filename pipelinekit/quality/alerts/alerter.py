@@ -269,7 +269,11 @@ def _check_channels(channels: Channel | Iterable[Channel]) -> list[Channel]:
                 "build channels from a config with channels_from_config(...)",
             )
         if not hasattr(item, "min_severity"):
-            raise InvalidValueError(f"Alert channel {item.name!r} has no min_severity")
+            raise InvalidValueError(
+                f"Alert channel {item.name!r} has no min_severity",
+                "a channel with min_severity 'warn' or 'error'",
+                "subclass pipelinekit.quality.alerts.Channel, which sets it",
+            )
     names = [c.name for c in items]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:

@@ -144,6 +144,7 @@ class EmailChannel(Channel):
         except _PERMANENT as error:
             raise ChannelError(
                 f"{server} refused the alert ({type(error).__name__}: {error})",
+                hint="check the user, the password's environment variable and the sender",
                 retryable=False,
             ) from error
         except (smtplib.SMTPException, OSError) as error:
@@ -154,6 +155,7 @@ class EmailChannel(Channel):
         if refused:
             raise ChannelError(
                 f"{server} refused {', '.join(refused)} (the other recipients got the alert)",
+                hint="check these addresses in the channel's to=",
                 retryable=False,
             )
 

@@ -105,6 +105,8 @@ class SlackChannel(Channel):
             raise ChannelError(
                 f"{where} answered HTTP {error.code} {error.reason}"
                 + (f" ({body})" if body else ""),
+                hint="a 4xx means the webhook URL or the message was refused: check the"
+                " environment variable that holds the URL",
                 retryable=error.code == 429 or error.code >= 500,
             ) from None  # the chained error would carry the URL
         except (urllib.error.URLError, OSError) as error:

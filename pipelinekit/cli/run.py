@@ -1,10 +1,13 @@
-"""``pipelinekit run``: run a pipeline end to end, or only validate it.
+"""``pipelinekit run``: run a pipeline end to end, or only validate it; ``pipelinekit runs``
+lists the runs of a runs folder.
 
 Examples::
 
     pipelinekit run ecommerce --scale tiny
     pipelinekit run pipelines/shop.yml --target postgresql+psycopg://postgres@127.0.0.1/test
     pipelinekit run ecommerce --validate-only
+    pipelinekit run ecommerce --resume
+    pipelinekit runs
 
 Exit status: 0 when the run completes, 1 when a step or a ``fail`` gate stops it (the
 target keeps its previous tables), 2 for a mistake in the command or the pipeline file
@@ -28,6 +31,13 @@ EXAMPLES = """examples:
   pipelinekit run ecommerce --target duckdb:///shop.duckdb --seed 7
   pipelinekit run pipelines/shop.yml --validate-only
   pipelinekit run ecommerce --scale large --metrics-port 0
+  pipelinekit run ecommerce --resume            # the latest failed run, from where it stopped
+  pipelinekit run ecommerce --resume 20261127T101500Z-ecommerce-1a2b3c
+"""
+
+RUNS_EXAMPLES = """examples:
+  pipelinekit runs
+  pipelinekit runs --runs-dir runs --last 5
 """
 
 RUN_FAILED = 1
@@ -65,7 +75,63 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="N",
         help="serve Prometheus metrics on port N while the run is active (0: any free port)",
     )
+    parser.add_argument(
+        "--resume",
+        nargs="?",
+        const=True,
+        default=False,
+        metavar="RUN_ID",
+        help="resume a failed run (default: the latest): keep the tables it made whose"
+        " definition and inputs are unchanged, make the rest",
+    )
+    parser.add_argument(
+        "--memory-limit",
+        metavar="SIZE",
+        help="DuckDB's memory limit for the run's tables, e.g. 2GB (default"
+        " $PIPELINEKIT_MEMORY_LIMIT or 2GB); above it DuckDB spills to disk",
+    )
     parser.set_defaults(handler=run_pipeline)
+
+    runs = commands.add_parser(
+        "runs",
+        help="list the runs of a runs folder: status, time, error, resumable",
+        description="List pipeline runs, oldest first; runs killed mid-way are marked FAIL.",
+        epilog=RUNS_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    runs.add_argument("--runs-dir", default="runs", help="the runs folder (default runs)")
+    runs.add_argument("--last", type=int, default=20, metavar="N", help="show the last N runs")
+    runs.set_defaults(handler=list_runs)
+
+
+def list_runs(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from pipelinekit.pipeline.runs import list_runs as runs_of
+    from pipelinekit.pipeline.runs import mark_abandoned
+
+    if args.last < 1:
+        raise InvalidValueError(f"--last {args.last}", "a whole number >= 1", "try --last 5")
+    mark_abandoned(args.runs_dir)
+    runs = runs_of(args.runs_dir).tail(args.last)
+    if runs.empty:
+        print(f"No runs in '{args.runs_dir}'.")
+        return 0
+    table = Table("run_id", "pipeline", "status", "seconds", "resumable", "error")
+    for row in runs.itertuples():
+        seconds = "" if row.seconds is None or row.seconds != row.seconds else f"{row.seconds:.1f}"
+        error = "" if row.error is None else str(row.error)
+        table.add_row(
+            str(row.run_id),
+            str(row.pipeline),
+            str(row.status),
+            seconds,
+            "yes" if row.resumable else "",
+            error,
+        )
+    Console(width=160).print(table)
+    return 0
 
 
 def run_pipeline(args: argparse.Namespace) -> int:
@@ -105,6 +171,8 @@ def run_pipeline(args: argparse.Namespace) -> int:
             data_dir=args.data_dir,
             progress=not args.no_progress,
             metrics_port=args.metrics_port,
+            resume=args.resume,
+            memory_limit=args.memory_limit,
         )
     print(result.summary())
     return 0 if result.ok else RUN_FAILED

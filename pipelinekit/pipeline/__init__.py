@@ -14,10 +14,12 @@
 (True, ['paid'], ['order_id', 'order_total'])
 
 ``pp.run(pipeline, target="duckdb:///shop.duckdb")`` runs it (``pipelinekit run`` at the
-command line) and returns a :class:`RunResult`.
+command line) and returns a :class:`RunResult`; ``pp.list_runs("runs")`` lists the runs
+(``pipelinekit runs``), and ``pp.run(..., resume=True)`` resumes the latest failed one.
 """
 
 from pipelinekit.pipeline.run import RunFailed, RunResult, run
+from pipelinekit.pipeline.runs import list_runs
 from pipelinekit.pipeline.spec import Pipeline, PipelineFileError
 from pipelinekit.pipeline.validate import Validation, validate
 from pipelinekit.pipeline.yaml_load import load_pipeline, resolve_pipeline
@@ -28,6 +30,7 @@ __all__ = [
     "RunFailed",
     "RunResult",
     "Validation",
+    "list_runs",
     "load_pipeline",
     "resolve_pipeline",
     "run",

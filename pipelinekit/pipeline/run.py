@@ -4,11 +4,20 @@
 opens its targets (an unreachable one fails before any work), reads the sources, then runs
 each step over the tables made so far — DuckDB SQL, a pk.transforms function or a Python
 function — recording its column lineage in a :class:`~pipelinekit.lineage.LineageGraph`.
+The tables live in the run's working DuckDB database, not in memory
+(:mod:`~pipelinekit.pipeline.workspace`): a SQL step is one ``CREATE TABLE ... AS``, a
+transform runs as its SQL twin, and only a Python step sees pandas frames.
 A gate's rules are checked as soon as the tables they read exist: a failing ``fail`` gate
 stops the run, a ``warn`` gate is reported and the run goes on. Only when every step and
 gate is done are the tables loaded, each target in one transaction, so a failure leaves
 the target's previous tables as they were. Loading the same data again gives the same
 tables (``replace``, ``merge`` and ``incremental`` modes).
+
+A failed or interrupted run keeps its working database; ``run(..., resume=True)``
+(``pipelinekit run NAME --resume``) moves it into a new run and makes again only the
+tables whose definition or inputs changed — the others are reused, checked by
+fingerprint. Several targets are each loaded atomically, one after the other: when a
+later target fails, the earlier ones hold the new tables (rerun, or resume, to finish).
 
 Whatever happens — success, a failing step or gate, Ctrl-C — the run is recorded: its
 lineage and quality history go to the metadata database, and ``runs/<run_id>/`` gets
@@ -56,8 +65,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import inspect
 import json
 import os
+import shutil
 import sys
 import time
 import traceback
@@ -72,9 +83,26 @@ import pandas as pd
 from pipelinekit.errors import PipelinekitError, format_list
 from pipelinekit.lineage.graph import LineageGraph
 from pipelinekit.lineage.model import StepRecord
+from pipelinekit.observe.log import RunLogger
 from pipelinekit.observe.metrics import PipelineMetrics
-from pipelinekit.pipeline.spec import DEFAULT_TARGET, Gate, Pipeline, Step, TargetSpec
+from pipelinekit.pipeline.runs import WORK_FILE, mark_abandoned, resumable_run, running_record
+from pipelinekit.pipeline.spec import (
+    DEFAULT_TARGET,
+    DatasetSource,
+    FilesSource,
+    Gate,
+    Pipeline,
+    Source,
+    Step,
+    TargetSpec,
+)
 from pipelinekit.pipeline.validate import Validation, import_function, sql_tables, validate
+from pipelinekit.pipeline.workspace import (
+    Workspace,
+    WorkTable,
+    check_memory_limit,
+    fingerprint,
+)
 from pipelinekit.quality.report import QualityReport
 
 __all__ = ["GateResult", "RunFailed", "RunResult", "StepResult", "run"]
@@ -96,11 +124,14 @@ class RunFailed(PipelinekitError):
 
 @dataclasses.dataclass
 class StepResult:
-    """How one step (or source table) went: rows made, seconds, error."""
+    """How one step (or source table) went: rows made, seconds, error.
+
+    ``reused``: a resumed run kept the table the failed run had made (same fingerprint).
+    """
 
     name: str
     kind: str
-    status: Literal["ok", "failed"]
+    status: Literal["ok", "failed", "reused"]
     rows: int | None = None
     seconds: float = 0.0
     error: str | None = None
@@ -138,6 +169,8 @@ class RunResult:
     loads: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     quality_score: float | None = None
     metrics_url: str | None = None
+    resumed_from: str | None = None
+    resume_command: str | None = None  # set when the run failed and can be resumed
     notes: list[str] = dataclasses.field(default_factory=list)
     graph: LineageGraph = dataclasses.field(default_factory=LineageGraph, repr=False)
 
@@ -155,9 +188,13 @@ class RunResult:
             f"Pipeline {self.pipeline}: run {self.run_id} {self.status}"
             f" in {self.seconds:.1f} s" + (f" — {self.error}" if self.error else "")
         ]
-        made = [s for s in self.steps if s.kind != "source" and s.status == "ok"]
+        made = [s for s in self.steps if s.kind != "source" and s.status != "failed"]
+        reused = sum(s.status == "reused" for s in made)
+        ran = f"{len(made) - reused} ran" + (f", {reused} reused" if reused else "")
+        if self.resumed_from:
+            ran += f" (resumed {self.resumed_from})"
         lines.append(
-            f"  steps: {len(made)} ran, rows: "
+            f"  steps: {ran}, rows: "
             + (", ".join(f"{s.name} {s.rows:,}" for s in made[-6:] if s.rows is not None) or "-")
         )
         if self.gates:
@@ -170,6 +207,8 @@ class RunResult:
         elif self.status == "FAIL":
             lines.append("  loaded: nothing; the target's previous tables are intact")
         lines.append(f"  artifacts: {self.run_dir}")
+        if self.resume_command:
+            lines.append(f"  resume: {self.resume_command} (the tables already made are kept)")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -189,6 +228,8 @@ def run(
     progress: bool | Any = True,
     raise_on_failure: bool = False,
     metrics_port: int | None = None,
+    resume: bool | str = False,
+    memory_limit: str | None = None,
 ) -> RunResult:
     """Run ``pipeline`` end to end; see the module's description.
 
@@ -218,6 +259,14 @@ def run(
         Serve the run's Prometheus metrics at ``http://127.0.0.1:<port>/metrics`` while
         it is active (``0``: a free port the system picks); the URL is printed on
         standard error and kept in ``RunResult.metrics_url``.
+    resume : bool or str
+        Resume a failed run of this pipeline in ``runs_dir`` (``True``: the latest; or
+        its run id): its working database is moved into the new run, and every table
+        whose fingerprint is unchanged (same definition, same inputs) is kept instead
+        of being made again.
+    memory_limit : str, optional
+        DuckDB's memory limit for the run's tables (``"2GB"``; default
+        ``PIPELINEKIT_MEMORY_LIMIT`` or 2 GB); DuckDB spills to disk above it.
 
     Returns
     -------
@@ -231,6 +280,14 @@ def run(
         A target cannot be opened, or the metrics port is taken (nothing ran).
     KeyboardInterrupt
         After recording the run as FAIL ('interrupted'); the targets are untouched.
+
+    Notes
+    -----
+    The tables live in ``runs/<run_id>/work.duckdb`` while the run is active
+    (:mod:`pipelinekit.pipeline.workspace`): a complete run deletes it, a failed one
+    keeps it for ``resume``. Runs of this ``runs_dir`` still marked RUNNING whose
+    process has gone (``kill -9``) are recorded as FAIL first
+    (:func:`pipelinekit.pipeline.runs.mark_abandoned`).
     """
     if not isinstance(pipeline, Pipeline):
         from pipelinekit.pipeline.yaml_load import load_pipeline, resolve_pipeline
@@ -245,6 +302,12 @@ def run(
         for source in pipeline.sources:
             if isinstance(source, DatasetSource):
                 resolve_size(source.dataset, scale)  # an unknown scale fails before any work
+    check_memory_limit(memory_limit)
+    mark_abandoned(runs_dir)
+    resume_from = None
+    if resume:
+        chosen = resume if isinstance(resume, str) else None
+        resume_from = resumable_run(runs_dir, pipeline.name, chosen)
     runner = _Runner(
         pipeline,
         checked,
@@ -257,6 +320,8 @@ def run(
         run_id=run_id,
         progress=progress,
         metrics_port=metrics_port,
+        resume_from=resume_from,
+        memory_limit=memory_limit,
     )
     result = runner.run()
     if raise_on_failure and not result.ok:
@@ -288,6 +353,8 @@ class _Runner:
         run_id: str | None,
         progress: bool | Any,
         metrics_port: int | None = None,
+        resume_from: Path | None = None,
+        memory_limit: str | None = None,
     ):
         self.pipeline = pipeline
         self.checked = checked
@@ -298,8 +365,12 @@ class _Runner:
         self.run_id = run_id or _new_run_id(pipeline.name)
         self.run_dir = runs_dir / self.run_id
         self.progress = progress
-        self.frames: dict[str, pd.DataFrame] = {}
+        self.resume_from = resume_from
+        self.memory_limit = memory_limit
+        self.work: Workspace | None = None  # the run's tables (see workspace.py)
+        self.prints: dict[str, str] = {}  # table -> fingerprint: what made it
         self.graph = LineageGraph()
+        self.stored_graph: LineageGraph | None = None  # lineage of reused steps
         self.pending: list[Gate] = list(pipeline.gates)
         self.result = RunResult(
             self.run_id, pipeline.name, "COMPLETE", self.run_dir, _now(), notes=checked.notes
@@ -333,17 +404,22 @@ class _Runner:
         opened = [(spec, _open_target(spec.url)) for spec in self.targets]
         started = time.perf_counter()
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        running = {"run_id": self.run_id, "pipeline": self.pipeline.name, "status": "RUNNING"}
+        resumed = None if self.resume_from is None else self.resume_from.name
+        self.result.resumed_from = resumed
+        running = running_record(self.run_id, self.pipeline.name, self.result.started_at)
         (self.run_dir / "metrics.json").write_text(json.dumps(running) + "\n")  # until the end
-        log = _logger(self.run_dir / "log.jsonl", self.run_id)
+        log = RunLogger(self.run_dir / "log.jsonl", run_id=self.run_id, console=False)
         interrupted: KeyboardInterrupt | None = None
         try:
             log.info("run_started", pipeline=self.pipeline.name, steps=len(self.pipeline.steps))
+            if resumed is not None:
+                log.info("run_resumed", resumed_from=resumed)
             if self.result.metrics_url is not None:
                 log.info("metrics_served", url=self.result.metrics_url)
             with _progress(self.progress, len(self.checked.order) + 2) as advance:
                 try:
-                    self.work(log, advance)
+                    self.open_workspace()
+                    self.make_tables(log, advance)
                     if self.result.ok:
                         advance("loading")
                         self.load(opened, log)
@@ -355,6 +431,8 @@ class _Runner:
                     pass
                 except Exception as error:  # a failure outside any step (a target's load)
                     self.fail(f"{type(error).__name__}: {error}", None, log, failing="load")
+                finally:
+                    self.close_workspace()
             self.result.seconds = time.perf_counter() - started
             if self.result.ok:
                 self.metrics.record_success()
@@ -382,28 +460,57 @@ class _Runner:
         self.result.failed_step = step
         log.error("run_failed", error=error, failed_step=step)
 
-    def work(self, log: Any, advance: Callable[[str], None]) -> None:
-        from pipelinekit.pipeline.sources import read_source
+    # ------------------------------------------------------------------ the workspace
+    def open_workspace(self) -> None:
+        """Open ``work.duckdb`` in the run's folder; a resumed run's is moved in first."""
+        path = self.run_dir / WORK_FILE
+        if self.resume_from is not None:
+            for suffix in ("", ".wal"):  # a killed run may leave its write-ahead log
+                old = self.resume_from / (WORK_FILE + suffix)
+                if old.exists():
+                    os.replace(old, path.with_name(WORK_FILE + suffix))
+        self.work = Workspace(path, memory_limit=self.memory_limit)
 
+    def close_workspace(self) -> None:
+        """Close the workspace; a complete run's is deleted, a failed run's kept to resume."""
+        self.close_workspace_file()
+        if self.result.ok:
+            for leftover in (WORK_FILE, WORK_FILE + ".wal", "work.tmp"):
+                path = self.run_dir / leftover
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+        elif (self.run_dir / WORK_FILE).exists():
+            self.result.resume_command = (
+                f"pipelinekit run {_command_name(self.pipeline)} --resume {self.run_id}"
+            )
+
+    @property
+    def workspace(self) -> Workspace:
+        assert self.work is not None, "the workspace is open while tables are made"  # nosec B101
+        return self.work
+
+    # ------------------------------------------------------------------ sources and steps
+    def make_tables(self, log: Any, advance: Callable[[str], None]) -> None:
         advance("sources")
         for source in self.pipeline.sources:
             started = time.perf_counter()
             try:
-                tables = read_source(
-                    source, scale=self.scale, seed=self.seed, data_dir=self.data_dir
-                )
+                made, reused = self.read_source(source)
             except Exception as error:
                 message = f"source '{source.name}' cannot be read: {_describe(error)}"
                 self.fail(message, source.name, log)
                 raise _Stop from error
-            seconds = time.perf_counter() - started
-            for name, frame in tables.items():
-                self.frames[name] = frame
-                self.graph.add_dataset(name, [str(c) for c in frame.columns])
-                share = seconds / max(len(tables), 1)
-                self.result.steps.append(StepResult(name, "source", "ok", len(frame), share))
-                self.metrics.record_step(name, rows=len(frame), seconds=share)
-                log.info("source_read", table=name, source=source.name, rows=len(frame))
+            share = (time.perf_counter() - started) / max(len(made), 1)
+            for name, rows in made.items():
+                columns = self.workspace.columns(name)
+                self.graph.add_dataset(name, columns)
+                status: Literal["ok", "reused"] = "reused" if reused else "ok"
+                self.result.steps.append(StepResult(name, "source", status, rows, share))
+                self.metrics.record_step(name, rows=rows, seconds=share)
+                event = "source_reused" if reused else "source_read"
+                log.info(event, table=name, source=source.name, rows=rows)
         self.gates(log)
         steps = {step.name: step for step in self.pipeline.steps}
         for name in self.checked.order:
@@ -413,15 +520,59 @@ class _Runner:
             self.current = None
             self.gates(log)
 
+    def read_source(self, source: Source) -> tuple[dict[str, int], bool]:
+        """Put the tables of ``source`` in the workspace: table -> rows, and whether they
+        were reused from the run resumed (same fingerprint)."""
+        from pipelinekit.pipeline.sources import (
+            dataset_files,
+            read_source,
+            source_columns,
+            source_files,
+            source_fingerprint,
+        )
+
+        work = self.workspace
+        known = source_fingerprint(source, scale=self.scale, seed=self.seed)
+        if known is not None:
+            names = list(source_columns(source))
+            prints = {name: fingerprint(known, name) for name in names}
+            self.prints.update(prints)
+            if all(work.fingerprint_of(name) == prints[name] for name in names):
+                return {name: work.rows(name) for name in names}, True
+            files: dict[str, Path] = {}
+            if isinstance(source, DatasetSource) and self.data_dir is not None:
+                files = dataset_files(source, self.data_dir, scale=self.scale, seed=self.seed)
+            elif isinstance(source, FilesSource):
+                files = {n: p for n, p in source_files(source).items() if p.suffix == ".parquet"}
+            made = {
+                name: work.add_files(name, [path], fingerprint=prints[name])
+                for name, path in files.items()
+            }
+            if len(made) == len(names):
+                return made, False
+        frames = read_source(source, scale=self.scale, seed=self.seed, data_dir=self.data_dir)
+        made = {}
+        for name in list(frames):
+            frame = frames.pop(name)  # one table in memory at a time
+            made[name] = work.add_frame(name, frame, fingerprint=self.prints.get(name))
+            self.prints[name] = work.fingerprint_of(name) or ""
+            del frame
+        return made, False
+
     def step(self, step: Step, log: Any) -> None:
         reads = _reads(step)
-        rows_in = sum(len(self.frames[t]) for t in reads if t in self.frames)
+        print_ = self.step_fingerprint(step, reads)
+        self.prints[step.name] = print_
+        if self.workspace.fingerprint_of(step.name) == print_:
+            self.reuse(step, log)
+            return
+        rows_in = sum(self.workspace.rows(t) for t in reads if t in self.workspace)
         started = time.perf_counter()
         began = _now()
         try:
-            with _step_log(log, step.name, rows_in, step.kind) as handle:
-                frame = self.compute(step, reads, began)
-                handle.rows_out = len(frame)
+            with log.step(step.name, rows_in=rows_in, kind=step.kind) as handle:
+                rows = self.compute(step, reads, began, print_)
+                handle.rows_out = rows
         except Exception as error:
             seconds = time.perf_counter() - started
             self.metrics.record_step(step.name, seconds=seconds)
@@ -432,21 +583,47 @@ class _Runner:
             log.error("step_error", step=step.name, traceback=traceback.format_exc(limit=8))
             self.fail(message, step.name, log)
             raise _Stop from error
-        self.frames[step.name] = frame
         seconds = time.perf_counter() - started
-        self.result.steps.append(StepResult(step.name, step.kind, "ok", len(frame), seconds))
-        self.metrics.record_step(step.name, rows=len(frame), seconds=seconds)
+        self.result.steps.append(StepResult(step.name, step.kind, "ok", rows, seconds))
+        self.metrics.record_step(step.name, rows=rows, seconds=seconds)
 
-    def compute(self, step: Step, reads: list[str], began: str) -> pd.DataFrame:
-        """Run one step over the tables it reads; record its lineage in the graph."""
+    def step_fingerprint(self, step: Step, reads: list[str]) -> str:
+        """What makes the step's table: its definition, its code, its inputs' fingerprints."""
+        code: str | None = None
+        if step.kind == "python":
+            function = import_function(step.python or "")
+            try:
+                code = inspect.getsource(function)
+            except (OSError, TypeError):
+                code = f"{step.python} (source unavailable)"
+        definition = [step.kind, step.sql, step.transform, step.python, dict(step.params), code]
+        return fingerprint(step.name, definition, [self.prints.get(t) for t in reads])
+
+    def reuse(self, step: Step, log: Any) -> None:
+        """Keep the table the resumed run made (same fingerprint) and its lineage."""
+        rows = self.workspace.rows(step.name)
+        if self.stored_graph is None:
+            self.stored_graph = _stored_lineage(self.metadata)
+        record = self.stored_graph.steps.get(step.name)
+        if record is not None:
+            self.graph.add(record)
+        else:
+            self.graph.add_dataset(step.name, self.workspace.columns(step.name))
+        self.result.steps.append(StepResult(step.name, step.kind, "reused", rows, 0.0))
+        log.info("step_reused", step=step.name, rows_out=rows)
+
+    def compute(self, step: Step, reads: list[str], began: str, print_: str) -> int:
+        """Make the step's table in the workspace; record its lineage. Give its rows."""
         from pipelinekit.lineage.capture import tracked
 
-        inputs = {t: self.frames[t] for t in reads}
         if step.kind == "sql":
-            return self.sql_step(step, inputs, began)
+            return self.sql_step(step, step.sql or "", reads, began, print_)
         if step.kind == "transform":
             from pipelinekit.pipeline.validate import transform_function
 
+            query = twin_query(step)
+            if query is not None:  # the transform's SQL twin, run where the table is
+                return self.sql_step(step, query, reads, began, print_)
             transform = transform_function(step.transform or "")
             assert transform is not None  # validated  # nosec B101
             table = step.input or ""
@@ -461,23 +638,23 @@ class _Runner:
             def function(**frames: pd.DataFrame) -> Any:
                 return user(**frames, **step.params)
 
+        inputs = {t: self.workspace.frame(t) for t in reads}
         result = tracked(function, graph=self.graph, name=step.name)(**inputs)
+        del inputs
         if not isinstance(result, pd.DataFrame):
             raise PipelinekitError(
                 f"{step.python or step.transform} returned {type(result).__name__}",
                 "a pandas DataFrame: the table the step makes",
                 "return one DataFrame; make one step per table",
             )
-        return result
+        return self.workspace.add_frame(step.name, result, fingerprint=print_)
 
-    def sql_step(self, step: Step, inputs: Mapping[str, pd.DataFrame], began: str) -> pd.DataFrame:
+    def sql_step(self, step: Step, query: str, reads: list[str], began: str, print_: str) -> int:
         from pipelinekit.lineage.sql_lineage import sql_lineage
-        from pipelinekit.transforms.sql import sql
 
-        query = step.sql or ""
         status: Literal["COMPLETE", "FAIL"] = "FAIL"
         error: str | None = None
-        schema = {name: [str(c) for c in frame.columns] for name, frame in inputs.items()}
+        schema = {name: self.workspace.columns(name) for name in reads}
         try:
             record = sql_lineage(query, schema=schema, output=step.name, name=step.name)
         except PipelinekitError as lineage_error:
@@ -489,15 +666,16 @@ class _Runner:
                 sql=query,
                 description=f"column lineage unknown: {lineage_error.found}",
             )
+        record.kind = "sql" if step.kind == "sql" else step.kind
         try:
-            frame = sql(query, **inputs)
+            rows = self.workspace.add_query(step.name, query, fingerprint=print_)
             status = "COMPLETE"
         except BaseException as failure:
             error = _describe(failure)
             raise
         finally:
             if status == "COMPLETE" and not record.outputs[step.name]:
-                columns = [str(c) for c in frame.columns]
+                columns = self.workspace.columns(step.name)
                 record.outputs = {step.name: columns}
                 record.unknown = [f"{step.name}.{c}" for c in columns]
             self.graph.add(record)
@@ -509,20 +687,22 @@ class _Runner:
                 ended_at=_now(),
                 error=error,
             )
-        return frame
+        return rows
 
     # ------------------------------------------------------------------ gates
     def gates(self, log: Any) -> None:
         from pipelinekit.quality.check import check
 
+        made = set(self.workspace.tables())
         for gate in list(self.pending):
             needed = {gate.table, *(_referenced_tables(rule.params) for rule in gate.rules)}
             needed = {t for t in needed if t}
-            if not needed <= set(self.frames):
+            if not needed <= made:
                 continue
             self.pending.remove(gate)
-            data = {t: self.frames[t] for t in sorted(needed)}
-            report = check(data, list(gate.rules), name=gate.table)
+            report = check(
+                sorted(needed), list(gate.rules), connection=self.workspace.con, name=gate.table
+            )
             stopped = gate.on_fail == "fail" and not report.passed
             self.result.gates.append(GateResult(gate.table, gate.on_fail, report, stopped))
             for failure in report.failures:
@@ -559,9 +739,13 @@ class _Runner:
 
     # ------------------------------------------------------------------ loading
     def load(self, opened: list[tuple[TargetSpec, Any]], log: Any) -> None:
+        """Load the targets from the closed workspace (a DuckDB target copies inside
+        DuckDB; the others read one table at a time)."""
+        database = self.workspace.path
+        self.close_workspace_file()
         for spec, target in opened:
             names = list(spec.tables) if spec.tables is not None else self.pipeline.outputs()
-            tables = {name: self.frames[name] for name in names}
+            tables = {name: WorkTable(database, name) for name in names}
             results = target.load(
                 tables,
                 mode=spec.mode,
@@ -574,6 +758,12 @@ class _Runner:
                 row["target"] = _redact(spec.url)
                 self.result.loads.append(row)
                 log.info("table_loaded", **row)
+
+    def close_workspace_file(self) -> None:
+        """Close the workspace connection (targets open its file themselves)."""
+        if self.work is not None:
+            self.work.close()
+            self.work = None
 
     # ------------------------------------------------------------------ recording
     def record(self, log: Any) -> None:
@@ -646,6 +836,7 @@ class _Runner:
             "error": self.result.error,
             "failed_step": self.result.failed_step,
             "started_at": self.result.started_at,
+            "resumed_from": self.result.resumed_from,
             "seconds": round(self.result.seconds, 3),
             "quality_score": self.result.quality_score,
             "steps": [dataclasses.asdict(s) for s in self.result.steps],
@@ -696,6 +887,70 @@ def _open_target(url: str) -> Any:
     return open_target(url)
 
 
+_ROW = "__pk_row"  # the input's row order, kept through a twin that adds columns
+
+
+def twin_query(step: Step) -> str | None:
+    """The SQL twin of a transform step over its input table, or None.
+
+    A transform with a SQL twin (``row_number.sql(...)``) runs as that query in the
+    workspace: the same result (the transforms' tests hold the two to it) without
+    copying the table into pandas. A twin that adds columns (``SELECT *, ... FROM
+    input``) keeps the input's row order, as the pandas transform does, so a rerun gives
+    the same table row for row. A transform whose twin needs to look at the data first
+    (``one_hot``'s categories) or does not take every parameter runs in pandas.
+
+    Examples
+    --------
+    >>> step = Step("numbered", "transform", line=1, transform="row_number", input="orders",
+    ...             params={"partition_by": "customer_id", "order_by": "ordered_at", "name": "nth"})
+    >>> print(twin_query(step))
+    WITH input AS (SELECT *, row_number() OVER () AS __pk_row FROM orders)
+    SELECT * EXCLUDE (__pk_row) FROM (SELECT *,
+      row_number() OVER (PARTITION BY customer_id ORDER BY ordered_at ASC NULLS LAST) AS nth
+    FROM input)
+    ORDER BY __pk_row
+    """
+    from pipelinekit.pipeline.validate import transform_function
+    from pipelinekit.transforms.sql import quote
+
+    transform = transform_function(step.transform or "")
+    twin = getattr(transform, "sql", None)
+    if twin is None or getattr(transform, "twin_arguments", None) is not None:
+        return None
+    accepted = inspect.signature(twin).parameters
+    if any(name not in accepted or name == "table" for name in step.params):
+        return None
+    query = twin(**step.params)
+    table = quote(step.input or "")
+    if not query.startswith("SELECT *,"):
+        return f"WITH input AS (SELECT * FROM {table})\nSELECT * FROM ({query})"
+    numbered = f"SELECT *, row_number() OVER () AS {_ROW} FROM {table}"
+    return f"WITH input AS ({numbered})\nSELECT * EXCLUDE ({_ROW}) FROM ({query})\nORDER BY {_ROW}"
+
+
+def _command_name(pipeline: Pipeline) -> str:
+    """How ``pipelinekit run`` names the pipeline: a built-in's name, or its file."""
+    from pipelinekit.pipeline.yaml_load import BUILTIN_FOLDER
+
+    path = Path(pipeline.source)
+    if path.suffix not in (".yml", ".yaml"):
+        return "PIPELINE.yml"
+    return pipeline.name if path.resolve().parent == BUILTIN_FOLDER else pipeline.source
+
+
+def _stored_lineage(metadata: str | os.PathLike[str] | None) -> LineageGraph:
+    """The lineage in the metadata database (what earlier runs recorded), or none."""
+    from pipelinekit.lineage.store import load
+    from pipelinekit.metadata import metadata_path
+
+    path = metadata_path(metadata)
+    try:
+        return load(path) if path.exists() else LineageGraph()
+    except PipelinekitError:
+        return LineageGraph()
+
+
 def _reads(step: Step) -> list[str]:
     if step.kind == "sql":
         return sql_tables(step.sql or "")
@@ -726,62 +981,6 @@ def _load_row(loaded: Any) -> dict[str, Any]:
     if dataclasses.is_dataclass(loaded) and not isinstance(loaded, type):
         return dataclasses.asdict(loaded)
     return dict(loaded)
-
-
-def _logger(path: Path, run_id: str) -> Any:
-    try:
-        from pipelinekit.observe.log import RunLogger
-    except ImportError:  # pragma: no cover - observe ships with pipelinekit
-        return _JsonLog(path, run_id)
-    return RunLogger(path, run_id=run_id, console=False)
-
-
-@contextmanager
-def _step_log(log: Any, name: str, rows_in: int, kind: str) -> Iterator[Any]:
-    with log.step(name, rows_in=rows_in, kind=kind) as handle:
-        yield handle
-
-
-class _JsonLog:
-    """The few RunLogger methods the runner uses, as plain JSON lines."""
-
-    @dataclasses.dataclass
-    class _Handle:
-        rows_out: int | None = None
-
-    def __init__(self, path: Path, run_id: str):
-        self.file = path.open("a", encoding="utf-8")
-        self.run_id = run_id
-
-    def log(self, level: str, event: str, **fields: Any) -> None:
-        record = {"timestamp": _now(), "level": level, "event": event, "run_id": self.run_id}
-        self.file.write(json.dumps({**record, **fields}, default=str) + "\n")
-        self.file.flush()
-
-    def info(self, event: str, **fields: Any) -> None:
-        self.log("info", event, **fields)
-
-    def warning(self, event: str, **fields: Any) -> None:
-        self.log("warning", event, **fields)
-
-    def error(self, event: str, **fields: Any) -> None:
-        self.log("error", event, **fields)
-
-    @contextmanager
-    def step(self, name: str, *, rows_in: int, **fields: Any) -> Iterator[Any]:
-        handle = self._Handle()
-        started = time.perf_counter()
-        self.info("step_started", step=name, rows_in=rows_in, **fields)
-        try:
-            yield handle
-        except BaseException as error:
-            self.error("step_failed", step=name, error=_describe(error), **fields)
-            raise
-        seconds = time.perf_counter() - started
-        self.info("step_finished", step=name, rows_out=handle.rows_out, seconds=seconds)
-
-    def close(self) -> None:
-        self.file.close()
 
 
 @contextmanager

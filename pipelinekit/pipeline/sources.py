@@ -30,7 +30,14 @@ from pipelinekit.config import redact
 from pipelinekit.errors import PipelinekitError, UnknownNameError, format_list
 from pipelinekit.pipeline.spec import DatabaseSource, DatasetSource, FilesSource, S3Source, Source
 
-__all__ = ["SourceError", "read_source", "source_columns", "source_files"]
+__all__ = [
+    "SourceError",
+    "dataset_files",
+    "read_source",
+    "source_columns",
+    "source_files",
+    "source_fingerprint",
+]
 
 _SUFFIXES = (".parquet", ".csv")
 
@@ -212,19 +219,69 @@ def read_source(
 
 
 def _dataset(source: DatasetSource, data_dir: str | Path | None) -> dict[str, pd.DataFrame]:
+    from pipelinekit.datasets import load
+
+    if data_dir is not None:
+        files = dataset_files(source, data_dir)
+        return {name: pd.read_parquet(path) for name, path in files.items()}
+    data = dict(load(source.dataset, scale=source.scale, seed=source.seed, dirty=source.dirty))
+    return {name: data[name] for name in _picked(source, list(data))}
+
+
+def dataset_files(
+    source: DatasetSource,
+    data_dir: str | Path,
+    *,
+    scale: str | int | None = None,
+    seed: int | None = None,
+) -> dict[str, Path]:
+    """The Parquet file of each table of a generated dataset kept in ``data_dir``.
+
+    The dataset is generated and written first unless ``data_dir/<domain>/`` already
+    holds it with the same scale, seed and dirtiness (its manifest says so).
+    """
     from pipelinekit.datasets import load, write
 
-    if data_dir is None:
-        data = dict(load(source.dataset, scale=source.scale, seed=source.seed, dirty=source.dirty))
-    else:
-        folder = Path(data_dir) / source.dataset
-        if _cached(folder, source):
-            names = _picked(source, [p.stem for p in sorted(folder.glob("*.parquet"))])
-            return {name: pd.read_parquet(folder / f"{name}.parquet") for name in names}
+    source = _overridden(source, scale, seed)
+    folder = Path(data_dir) / source.dataset
+    if not _cached(folder, source):
         dataset = load(source.dataset, scale=source.scale, seed=source.seed, dirty=source.dirty)
         write(dataset, folder)
-        data = dict(dataset)
-    return {name: data[name] for name in _picked(source, list(data))}
+        del dataset
+    names = _picked(source, [p.stem for p in sorted(folder.glob("*.parquet"))])
+    return {name: folder / f"{name}.parquet" for name in names}
+
+
+def source_fingerprint(
+    source: Source, *, scale: str | int | None = None, seed: int | None = None
+) -> str | None:
+    """What the tables of ``source`` are, as a hash; None when only reading them tells.
+
+    A generated dataset is its domain, scale, seed, dirtiness and pipelinekit's version
+    (the generators are deterministic); files are their paths, sizes and modification
+    times; a database or S3 source has no fingerprint before it is read.
+
+    Examples
+    --------
+    >>> raw = DatasetSource("raw", "ecommerce", line=3, scale="tiny")
+    >>> source_fingerprint(raw) == source_fingerprint(raw, seed=7)
+    False
+    """
+    from pipelinekit import __version__
+    from pipelinekit.pipeline.workspace import fingerprint
+
+    if isinstance(source, DatasetSource):
+        source = _overridden(source, scale, seed)
+        spec = [source.dataset, source.scale, source.seed, source.dirty, source.tables]
+        return fingerprint("dataset", spec, __version__)
+    if isinstance(source, FilesSource):
+        files = source_files(source)
+        stats = {
+            name: [str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns]
+            for name, p in files.items()
+        }
+        return fingerprint("files", stats)
+    return None
 
 
 def _cached(folder: Path, source: DatasetSource) -> bool:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from pipelinekit.errors import InvalidValueError, PipelinekitError
 
-__all__ = ["literal", "quote", "sql", "SqlError"]
+__all__ = ["literal", "quote", "sql", "sql_error", "SqlError"]
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -142,20 +142,35 @@ def sql(
         try:
             result = cursor.sql(query).df()
         except duckdb.Error as error:
-            first, _, rest = str(error).partition("\n")
             tables = ", ".join(frames) or "none"
             if connection is not None:
                 tables += " and the connection's tables"
-            raise SqlError(
-                f"DuckDB could not run the query: {first}" + (f"\n{rest.strip()}" if rest else ""),
-                f"a query over the tables passed in ({tables})",
-                'check the names against the tables\' columns; quote names with spaces in "..."',
-            ) from error
+            raise sql_error(error, f"the tables passed in ({tables})") from error
         finally:
             for name in frames:
                 cursor.unregister(name)
     _record_lineage(query, result, frames, connection)
     return result
+
+
+def sql_error(error: duckdb.Error, tables: str) -> SqlError:
+    """The error for a query DuckDB refused: its message (with DuckDB's caret), the tables
+    the query could read, a hint.
+
+    Examples
+    --------
+    >>> try:
+    ...     duckdb.sql("SELECT nme FROM range(1) t(name)")
+    ... except duckdb.Error as error:
+    ...     print(sql_error(error, "t").expected)
+    a query over t
+    """
+    first, _, rest = str(error).partition("\n")
+    return SqlError(
+        f"DuckDB could not run the query: {first}" + (f"\n{rest.strip()}" if rest else ""),
+        f"a query over {tables}",
+        'check the names against the tables\' columns; quote names with spaces in "..."',
+    )
 
 
 def _record_lineage(

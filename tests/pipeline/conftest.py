@@ -213,3 +213,21 @@ def s3_env(s3_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
 def s3_url(s3_env: str) -> str:
     """A fresh ``s3://`` prefix in the test bucket, for one test."""
     return f"s3://{S3_BUCKET}/test-{uuid.uuid4().hex[:10]}"
+
+
+# ---------------------------------------------------------------------- the tiny pipeline
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def steps_module(monkeypatch):
+    """The fixtures folder on sys.path, so ``tiny_steps:function`` imports."""
+    monkeypatch.syspath_prepend(str(FIXTURES))
+
+
+@pytest.fixture
+def place(tmp_path, steps_module):
+    """A folder with a copy of the fixture pipeline, and where its run goes."""
+    shutil.copytree(FIXTURES / "sql", tmp_path / "sql")
+    shutil.copy(FIXTURES / "tiny_shop.yml", tmp_path / "tiny_shop.yml")
+    return tmp_path

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -16,19 +15,6 @@ from pipelinekit.quality.history import runs as quality_runs
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TABLES = ["customer_flags", "customer_orders", "orders_numbered"]
-
-
-@pytest.fixture(autouse=True)
-def steps_module(monkeypatch):
-    monkeypatch.syspath_prepend(str(FIXTURES))
-
-
-@pytest.fixture
-def place(tmp_path):
-    """A folder with a copy of the fixture pipeline, and where its run goes."""
-    shutil.copytree(FIXTURES / "sql", tmp_path / "sql")
-    shutil.copy(FIXTURES / "tiny_shop.yml", tmp_path / "tiny_shop.yml")
-    return tmp_path
 
 
 def variant(place: Path, old: str, new: str, name: str = "variant.yml") -> Path:

@@ -65,7 +65,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol, Self, get_args, runtime_checkable
+from typing import Any, Literal, Protocol, Self, TypeAlias, get_args, runtime_checkable
 from urllib.parse import parse_qs
 
 import pandas as pd
@@ -78,6 +78,7 @@ from pipelinekit.errors import (
     format_list,
     nearest,
 )
+from pipelinekit.pipeline.workspace import WorkTable, plain_columns
 
 __all__ = [
     "LOAD_LOG_TABLE",
@@ -87,6 +88,7 @@ __all__ = [
     "SCHEMES",
     "Target",
     "TargetBase",
+    "TableData",
     "TargetError",
     "check_columns_match",
     "merge_frames",
@@ -97,6 +99,8 @@ __all__ = [
 ]
 
 LoadMode = Literal["replace", "append", "merge", "incremental"]
+TableData: TypeAlias = pd.DataFrame | WorkTable
+"""What a target loads: a DataFrame, or a table a pipeline run made (read when needed)."""
 LOAD_MODES: tuple[str, ...] = get_args(LoadMode)
 
 SCHEMES = ("duckdb", "parquet", "postgresql+psycopg", "s3")
@@ -151,7 +155,7 @@ class Target(Protocol):
 
     def load(
         self,
-        tables: Mapping[str, pd.DataFrame],
+        tables: Mapping[str, TableData],
         *,
         mode: LoadMode = "replace",
         keys: Mapping[str, Sequence[str]] = {},  # noqa: B006 - read only
@@ -329,19 +333,14 @@ def _check_name(name: object, kind: str) -> str:
     return name
 
 
-def _as_text(series: pd.Series) -> pd.Series:
-    """A categorical column as text (its categories' text, missing stays missing)."""
-    categories = series.cat.categories.astype("str").tolist()
-    return series.cat.rename_categories(categories).astype("str")
-
-
 def prepare_load(
-    tables: Mapping[str, pd.DataFrame],
+    tables: Mapping[str, TableData],
     *,
     mode: str,
     keys: Mapping[str, Sequence[str] | str],
     watermark: Mapping[str, str],
-) -> tuple[dict[str, pd.DataFrame], dict[str, list[str]]]:
+    work_tables: bool = False,
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Check a load request and give the frames to write and the keys of each table.
 
     Every target calls this first, so a bad request fails before anything is written
@@ -352,7 +351,10 @@ def prepare_load(
 
     Returns the frames with categorical columns (and object columns holding nothing but
     missing values) turned into text and a default index, and each table's keys as a
-    list (a single key may be given as a string).
+    list (a single key may be given as a string). A
+    :class:`~pipelinekit.pipeline.workspace.WorkTable` (a table a pipeline run made) is
+    checked in its database and read as a frame, or given back as it is with
+    ``work_tables=True`` (a target that can copy it without pandas).
 
     Examples
     --------
@@ -376,7 +378,7 @@ def prepare_load(
     table_keys: dict[str, list[str]] = {}
     for name, frame in tables.items():
         _check_name(name, "table")
-        if not isinstance(frame, pd.DataFrame):
+        if not isinstance(frame, pd.DataFrame | WorkTable):
             raise InvalidValueError(
                 f"Table {name!r} is a {type(frame).__name__}",
                 "a pandas DataFrame",
@@ -416,18 +418,10 @@ def prepare_load(
             _check_columns(name, frame, [column], "watermark")
         if columns and mode in ("merge", "incremental"):
             _check_unique_keys(name, frame, columns)
-        prepared = frame.reset_index(drop=True)
-        text = {  # categoricals as text; an object column of only missing values too
-            c: _as_text(prepared[c])
-            if isinstance(prepared[c].dtype, pd.CategoricalDtype)
-            else prepared[c].astype("str")
-            for c in prepared.columns
-            if isinstance(prepared[c].dtype, pd.CategoricalDtype)
-            or (prepared[c].dtype == object and prepared[c].isna().all())
-        }
-        if text:
-            prepared = prepared.assign(**text)
-        frames[name] = prepared
+        if isinstance(frame, WorkTable):
+            frames[name] = frame if work_tables else frame.to_pandas()
+        else:
+            frames[name] = plain_columns(frame)
         table_keys[name] = columns
     return frames, table_keys
 
@@ -450,7 +444,7 @@ def unknown_table(table: str, known: Sequence[str], target: str) -> UnknownNameE
     )
 
 
-def _check_columns(table: str, frame: pd.DataFrame, columns: list[str], kind: str) -> None:
+def _check_columns(table: str, frame: TableData, columns: list[str], kind: str) -> None:
     for column in columns:
         if column not in frame.columns:
             close = nearest(column, map(str, frame.columns))
@@ -461,19 +455,23 @@ def _check_columns(table: str, frame: pd.DataFrame, columns: list[str], kind: st
             )
 
 
-def _check_unique_keys(table: str, frame: pd.DataFrame, keys: list[str]) -> None:
-    missing = frame[keys].isna().any(axis=1)
-    if missing.any():
+def _check_unique_keys(table: str, frame: TableData, keys: list[str]) -> None:
+    if isinstance(frame, WorkTable):
+        missing, repeated, first = frame.repeated_keys(keys)
+    else:
+        missing = int(frame[keys].isna().any(axis=1).sum())
+        shared = frame.duplicated(keys, keep=False)
+        repeated = int(shared.sum())
+        first = frame.loc[shared, keys].iloc[0].tolist() if repeated else []
+    if missing:
         raise InvalidValueError(
-            f"Table {table!r} has {int(missing.sum())} rows with a missing key ({', '.join(keys)})",
+            f"Table {table!r} has {missing} rows with a missing key ({', '.join(keys)})",
             "a value in every key column",
             "drop or fill those rows before loading",
         )
-    repeated = frame.duplicated(keys, keep=False)
-    if repeated.any():
-        first = frame.loc[repeated, keys].iloc[0].tolist()
+    if repeated:
         raise InvalidValueError(
-            f"Table {table!r} has {int(repeated.sum())} rows sharing a key "
+            f"Table {table!r} has {repeated} rows sharing a key "
             f"({', '.join(keys)}), first {', '.join(map(str, first))}",
             "each key once for a merge",
             "deduplicate the frame (keep the latest row per key) before loading",

@@ -34,6 +34,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -47,6 +48,7 @@ from pipelinekit.pipeline.targets import (
     LOAD_LOG_TABLE,
     LoadMode,
     LoadResult,
+    TableData,
     TargetBase,
     TargetError,
     _check_name,
@@ -54,10 +56,12 @@ from pipelinekit.pipeline.targets import (
     prepare_load,
     unknown_table,
 )
+from pipelinekit.pipeline.workspace import WorkTable
 
 __all__ = ["DuckDBTarget"]
 
 STAGE_PREFIX = "_pk_stage_"
+WORK_ALIAS = "_pk_work_"  # a run workspace attached while its tables are copied
 
 
 def _q(name: str) -> str:
@@ -132,7 +136,7 @@ class DuckDBTarget(TargetBase):
 
     def load(
         self,
-        tables: Mapping[str, pd.DataFrame],
+        tables: Mapping[str, TableData],
         *,
         mode: LoadMode = "replace",
         keys: Mapping[str, Sequence[str]] = {},  # noqa: B006 - read only
@@ -146,7 +150,9 @@ class DuckDBTarget(TargetBase):
         TargetError
             When a table cannot be loaded; nothing was changed.
         """
-        frames, table_keys = prepare_load(tables, mode=mode, keys=keys, watermark=watermark)
+        frames, table_keys = prepare_load(
+            tables, mode=mode, keys=keys, watermark=watermark, work_tables=True
+        )
         if not frames:
             return []
         with self._connection() as con:
@@ -161,6 +167,8 @@ class DuckDBTarget(TargetBase):
                 if isinstance(error, PipelinekitError) or not isinstance(error, Exception):
                     raise
                 raise self._failure(self._loading, error) from error
+            finally:
+                _detach_work(con)
         return results
 
     def read(self, table: str) -> pd.DataFrame:
@@ -260,11 +268,21 @@ class DuckDBTarget(TargetBase):
         ).fetchall()
         return [r[0] for r in rows] or None
 
-    def _stage(self, con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    def _stage(self, con: duckdb.DuckDBPyConnection, name: str, frame: TableData) -> None:
+        stage = f"{_q(self.schema)}.{_q(STAGE_PREFIX + name)}"
+        if isinstance(frame, WorkTable):  # a run's table: copied inside DuckDB, no pandas
+            alias = WORK_ALIAS + hashlib.sha256(str(frame.database).encode()).hexdigest()[:8]
+            if not con.execute(
+                "SELECT 1 FROM duckdb_databases() WHERE database_name = ?", [alias]
+            ).fetchall():
+                path = str(frame.database.resolve()).replace("'", "''")
+                con.execute(f"ATTACH '{path}' AS {alias} (READ_ONLY)")
+            source = f"{alias}.main.{_q(frame.name)}"
+            con.execute(f"CREATE OR REPLACE TABLE {stage} AS SELECT * FROM {source}")
+            return
         view = "_pk_frame"
         con.register(view, frame)
         try:
-            stage = f"{_q(self.schema)}.{_q(STAGE_PREFIX + name)}"
             con.execute(f"CREATE OR REPLACE TABLE {stage} AS SELECT * FROM {_q(view)}")
         finally:
             con.unregister(view)
@@ -309,6 +327,16 @@ class DuckDBTarget(TargetBase):
             None,
             "nothing was changed: the previous tables are intact; fix the cause and rerun",
         )
+
+
+def _detach_work(con: duckdb.DuckDBPyConnection) -> None:
+    """Detach the run workspaces a load attached to read its tables from."""
+    rows = con.execute(
+        "SELECT database_name FROM duckdb_databases() WHERE starts_with(database_name, ?)",
+        [WORK_ALIAS],
+    ).fetchall()
+    for (alias,) in rows:
+        con.execute(f"DETACH {alias}")
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:

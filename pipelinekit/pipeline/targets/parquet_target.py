@@ -54,6 +54,7 @@ from pipelinekit.pipeline.targets import (
     LOAD_LOG_TABLE,
     LoadMode,
     LoadResult,
+    TableData,
     TargetBase,
     TargetError,
     check_columns_match,
@@ -88,7 +89,7 @@ class ParquetTarget(TargetBase):
 
     def load(
         self,
-        tables: Mapping[str, pd.DataFrame],
+        tables: Mapping[str, TableData],
         *,
         mode: LoadMode = "replace",
         keys: Mapping[str, Sequence[str]] = {},  # noqa: B006 - read only

@@ -75,6 +75,7 @@ from pipelinekit.pipeline.targets import (
     LOAD_LOG_TABLE,
     LoadMode,
     LoadResult,
+    TableData,
     TargetBase,
     TargetError,
     _check_name,
@@ -253,7 +254,7 @@ class PostgresTarget(TargetBase):
 
     def load(
         self,
-        tables: Mapping[str, pd.DataFrame],
+        tables: Mapping[str, TableData],
         *,
         mode: LoadMode = "replace",
         keys: Mapping[str, Sequence[str]] = {},  # noqa: B006 - read only

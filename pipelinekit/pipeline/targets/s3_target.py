@@ -84,6 +84,7 @@ from pipelinekit.pipeline.s3 import (
 from pipelinekit.pipeline.targets import (
     LoadMode,
     LoadResult,
+    TableData,
     TargetBase,
     check_columns_match,
     merge_frames,
@@ -154,7 +155,7 @@ class S3Target(TargetBase):
 
     def load(
         self,
-        tables: Mapping[str, pd.DataFrame],
+        tables: Mapping[str, TableData],
         *,
         mode: LoadMode = "replace",
         keys: Mapping[str, Sequence[str]] = {},  # noqa: B006 - read only

@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path
 
 from pipelinekit.errors import PipelinekitError, UnknownNameError
-from pipelinekit.grading.build import SOURCE_DIR, build_exercise
 
 EXAMPLES = """examples:
   pipelinekit exercises build                 # every solutions/source/*.ipynb
@@ -44,6 +43,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    from pipelinekit.grading.build import build_exercise  # nbformat: loaded when used
+
     root = Path(args.root)
     sources = _sources(root, args.names)
     if not args.check:
@@ -66,6 +67,8 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def _sources(root: Path, names: list[str]) -> list[Path]:
+    from pipelinekit.grading.build import SOURCE_DIR
+
     available = {path.stem: path for path in sorted((root / SOURCE_DIR).glob("*.ipynb"))}
     if not available:
         raise PipelinekitError(

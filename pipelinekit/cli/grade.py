@@ -9,10 +9,6 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from pipelinekit.grading.build import SOURCE_DIR, load_exercise
-from pipelinekit.grading.grade import References
-from pipelinekit.grading.gradebook import find_submissions, grade_all, gradebook, write_reports
-
 EXAMPLES = """examples:
   pipelinekit grade submissions/ --out grades/            # a folder or a class layout
   pipelinekit grade alice.ipynb                            # one notebook
@@ -42,6 +38,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_grade(args: argparse.Namespace) -> int:
+    # the grading machinery (nbformat, jsonschema, ...) is loaded only when grading
+    from pipelinekit.grading.build import SOURCE_DIR, load_exercise
+    from pipelinekit.grading.grade import References
+    from pipelinekit.grading.gradebook import find_submissions, grade_all, gradebook, write_reports
+
     root = Path(args.root)
     exercises = {}
     for source in sorted((root / SOURCE_DIR).glob("*.ipynb")):

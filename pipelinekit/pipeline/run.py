@@ -73,8 +73,7 @@ import sys
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -85,6 +84,8 @@ from pipelinekit.lineage.graph import LineageGraph
 from pipelinekit.lineage.model import StepRecord
 from pipelinekit.observe.log import RunLogger
 from pipelinekit.observe.metrics import PipelineMetrics
+from pipelinekit.pipeline.progress import progress_bar
+from pipelinekit.pipeline.result import GateResult, RunFailed, RunResult, StepResult
 from pipelinekit.pipeline.runs import WORK_FILE, mark_abandoned, resumable_run, running_record
 from pipelinekit.pipeline.spec import (
     DEFAULT_TARGET,
@@ -106,113 +107,6 @@ from pipelinekit.pipeline.workspace import (
 from pipelinekit.quality.report import QualityReport
 
 __all__ = ["GateResult", "RunFailed", "RunResult", "StepResult", "run"]
-
-Status = Literal["COMPLETE", "FAIL"]
-
-
-class RunFailed(PipelinekitError):
-    """A step or a gate stopped the run (raised by ``run(..., raise_on_failure=True)``)."""
-
-    def __init__(self, result: RunResult):
-        self.result = result
-        super().__init__(
-            f"Pipeline '{result.pipeline}' run {result.run_id} failed: {result.error}",
-            "every step to run and every 'fail' gate to pass",
-            f"the target was left as it was; see {result.run_dir / 'log.jsonl'}",
-        )
-
-
-@dataclasses.dataclass
-class StepResult:
-    """How one step (or source table) went: rows made, seconds, error.
-
-    ``reused``: a resumed run kept the table the failed run had made (same fingerprint).
-    """
-
-    name: str
-    kind: str
-    status: Literal["ok", "failed", "reused"]
-    rows: int | None = None
-    seconds: float = 0.0
-    error: str | None = None
-
-
-@dataclasses.dataclass
-class GateResult:
-    """One gate's verdict: ``stopped`` when it is a ``fail`` gate that failed."""
-
-    table: str
-    on_fail: str
-    report: QualityReport
-    stopped: bool
-
-    @property
-    def failures(self) -> int:
-        return len(self.report.failures)
-
-
-@dataclasses.dataclass
-class RunResult:
-    """What a run did; ``status`` is COMPLETE or FAIL (``error`` says why)."""
-
-    run_id: str
-    pipeline: str
-    status: Status
-    run_dir: Path
-    started_at: str
-    seconds: float = 0.0
-    error: str | None = None
-    failed_step: str | None = None
-    interrupted: bool = False
-    steps: list[StepResult] = dataclasses.field(default_factory=list)
-    gates: list[GateResult] = dataclasses.field(default_factory=list)
-    loads: list[dict[str, Any]] = dataclasses.field(default_factory=list)
-    quality_score: float | None = None
-    metrics_url: str | None = None
-    resumed_from: str | None = None
-    resume_command: str | None = None  # set when the run failed and can be resumed
-    notes: list[str] = dataclasses.field(default_factory=list)
-    graph: LineageGraph = dataclasses.field(default_factory=LineageGraph, repr=False)
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "COMPLETE"
-
-    def loaded_tables(self) -> list[str]:
-        """The tables loaded into the targets, sorted."""
-        return sorted({str(load["table"]) for load in self.loads})
-
-    def summary(self) -> str:
-        """A few lines for the terminal."""
-        lines = [
-            f"Pipeline {self.pipeline}: run {self.run_id} {self.status}"
-            f" in {self.seconds:.1f} s" + (f" — {self.error}" if self.error else "")
-        ]
-        made = [s for s in self.steps if s.kind != "source" and s.status != "failed"]
-        reused = sum(s.status == "reused" for s in made)
-        ran = f"{len(made) - reused} ran" + (f", {reused} reused" if reused else "")
-        if self.resumed_from:
-            ran += f" (resumed {self.resumed_from})"
-        lines.append(
-            f"  steps: {ran}, rows: "
-            + (", ".join(f"{s.name} {s.rows:,}" for s in made[-6:] if s.rows is not None) or "-")
-        )
-        if self.gates:
-            failing = sum(g.failures for g in self.gates)
-            score = "" if self.quality_score is None else f", quality {self.quality_score:.1%}"
-            lines.append(f"  gates: {len(self.gates)} checked, {failing} failing rules{score}")
-        if self.loads:
-            written = ", ".join(f"{d['table']} {d['rows_written']:,}" for d in self.loads)
-            lines.append(f"  loaded: {written}")
-        elif self.status == "FAIL":
-            lines.append("  loaded: nothing; the target's previous tables are intact")
-        lines.append(f"  artifacts: {self.run_dir}")
-        if self.resume_command:
-            lines.append(f"  resume: {self.resume_command} (the tables already made are kept)")
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def run(
@@ -416,7 +310,7 @@ class _Runner:
                 log.info("run_resumed", resumed_from=resumed)
             if self.result.metrics_url is not None:
                 log.info("metrics_served", url=self.result.metrics_url)
-            with _progress(self.progress, len(self.checked.order) + 2) as advance:
+            with progress_bar(self.progress, len(self.checked.order) + 2) as advance:
                 try:
                     self.open_workspace()
                     self.make_tables(log, advance)
@@ -829,30 +723,7 @@ class _Runner:
             report=report or QualityReport([], name=self.pipeline.name),
             title=title,
         )
-        metrics = {
-            "run_id": self.run_id,
-            "pipeline": self.pipeline.name,
-            "status": self.result.status,
-            "error": self.result.error,
-            "failed_step": self.result.failed_step,
-            "started_at": self.result.started_at,
-            "resumed_from": self.result.resumed_from,
-            "seconds": round(self.result.seconds, 3),
-            "quality_score": self.result.quality_score,
-            "steps": [dataclasses.asdict(s) for s in self.result.steps],
-            "gates": [
-                {
-                    "table": g.table,
-                    "on_fail": g.on_fail,
-                    "rules": len(g.report),
-                    "failing": g.failures,
-                    "stopped": g.stopped,
-                }
-                for g in self.result.gates
-            ],
-            "loads": self.result.loads,
-            "notes": self.result.notes,
-        }
+        metrics = self.result.as_record()
         (folder / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str) + "\n")
         self.metrics.write_textfile(folder / "metrics.prom")
 
@@ -981,35 +852,3 @@ def _load_row(loaded: Any) -> dict[str, Any]:
     if dataclasses.is_dataclass(loaded) and not isinstance(loaded, type):
         return dataclasses.asdict(loaded)
     return dict(loaded)
-
-
-@contextmanager
-def _progress(show: bool | Any, total: int) -> Iterator[Callable[[str], None]]:
-    """A rich progress bar over the steps; ``advance(label)`` moves it on by one."""
-    if show is False or show is None:
-        yield lambda label: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    console = show if isinstance(show, Console) else Console(stderr=True)
-    bar = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
-    with bar:
-        task = bar.add_task("starting", total=total)
-        first = [True]
-
-        def advance(label: str) -> None:
-            if not first[0]:
-                bar.advance(task)
-            first[0] = False
-            bar.update(task, description=label)
-
-        yield advance
-        bar.update(task, completed=total)

@@ -87,13 +87,11 @@ from pipelinekit.observe.metrics import PipelineMetrics
 from pipelinekit.pipeline.progress import progress_bar
 from pipelinekit.pipeline.result import GateResult, RunFailed, RunResult, StepResult
 from pipelinekit.pipeline.runs import WORK_FILE, mark_abandoned, resumable_run, running_record
+from pipelinekit.pipeline.sources import store_source
 from pipelinekit.pipeline.spec import (
     DEFAULT_TARGET,
-    DatasetSource,
-    FilesSource,
     Gate,
     Pipeline,
-    Source,
     Step,
     TargetSpec,
 )
@@ -391,7 +389,10 @@ class _Runner:
         for source in self.pipeline.sources:
             started = time.perf_counter()
             try:
-                made, reused = self.read_source(source)
+                made, prints, reused = store_source(
+                    self.workspace, source, scale=self.scale, seed=self.seed, data_dir=self.data_dir
+                )
+                self.prints.update(prints)
             except Exception as error:
                 message = f"source '{source.name}' cannot be read: {_describe(error)}"
                 self.fail(message, source.name, log)
@@ -413,45 +414,6 @@ class _Runner:
             self.step(steps[name], log)
             self.current = None
             self.gates(log)
-
-    def read_source(self, source: Source) -> tuple[dict[str, int], bool]:
-        """Put the tables of ``source`` in the workspace: table -> rows, and whether they
-        were reused from the run resumed (same fingerprint)."""
-        from pipelinekit.pipeline.sources import (
-            dataset_files,
-            read_source,
-            source_columns,
-            source_files,
-            source_fingerprint,
-        )
-
-        work = self.workspace
-        known = source_fingerprint(source, scale=self.scale, seed=self.seed)
-        if known is not None:
-            names = list(source_columns(source))
-            prints = {name: fingerprint(known, name) for name in names}
-            self.prints.update(prints)
-            if all(work.fingerprint_of(name) == prints[name] for name in names):
-                return {name: work.rows(name) for name in names}, True
-            files: dict[str, Path] = {}
-            if isinstance(source, DatasetSource) and self.data_dir is not None:
-                files = dataset_files(source, self.data_dir, scale=self.scale, seed=self.seed)
-            elif isinstance(source, FilesSource):
-                files = {n: p for n, p in source_files(source).items() if p.suffix == ".parquet"}
-            made = {
-                name: work.add_files(name, [path], fingerprint=prints[name])
-                for name, path in files.items()
-            }
-            if len(made) == len(names):
-                return made, False
-        frames = read_source(source, scale=self.scale, seed=self.seed, data_dir=self.data_dir)
-        made = {}
-        for name in list(frames):
-            frame = frames.pop(name)  # one table in memory at a time
-            made[name] = work.add_frame(name, frame, fingerprint=self.prints.get(name))
-            self.prints[name] = work.fingerprint_of(name) or ""
-            del frame
-        return made, False
 
     def step(self, step: Step, log: Any) -> None:
         reads = _reads(step)

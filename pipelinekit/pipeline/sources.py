@@ -23,12 +23,16 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from pipelinekit.config import redact
 from pipelinekit.errors import PipelinekitError, UnknownNameError, format_list
 from pipelinekit.pipeline.spec import DatabaseSource, DatasetSource, FilesSource, S3Source, Source
+
+if TYPE_CHECKING:
+    from pipelinekit.pipeline.workspace import Workspace
 
 __all__ = [
     "SourceError",
@@ -37,6 +41,7 @@ __all__ = [
     "source_columns",
     "source_files",
     "source_fingerprint",
+    "store_source",
 ]
 
 _SUFFIXES = (".parquet", ".csv")
@@ -349,3 +354,56 @@ def _read_s3(source: S3Source) -> dict[str, pd.DataFrame]:
     listed = list(source.tables) or None  # none listed: every table under the prefix
     frames: Mapping[str, pd.DataFrame] = read_s3(source.url, listed)
     return dict(frames)
+
+
+# ---------------------------------------------------------------------- into a workspace
+def store_source(
+    work: Workspace,
+    source: Source,
+    *,
+    scale: str | int | None = None,
+    seed: int | None = None,
+    data_dir: str | Path | None = None,
+) -> tuple[dict[str, int], dict[str, str], bool]:
+    """Put the tables of ``source`` in a run's workspace.
+
+    Parquet files (a files source's, a generated dataset kept in ``data_dir``) become
+    views over the files; other tables are read and stored one at a time. A table the
+    workspace already holds with the same fingerprint is kept as it is (a resumed run).
+
+    Returns
+    -------
+    rows : dict
+        Table -> rows.
+    fingerprints : dict
+        Table -> fingerprint (what the steps reading it build theirs on).
+    reused : bool
+        Whether every table was already there.
+    """
+    from pipelinekit.pipeline.workspace import fingerprint
+
+    known = source_fingerprint(source, scale=scale, seed=seed)
+    prints: dict[str, str] = {}
+    made: dict[str, int] = {}
+    if known is not None:
+        names = list(source_columns(source))
+        prints = {name: fingerprint(known, name) for name in names}
+        if all(work.fingerprint_of(name) == prints[name] for name in names):
+            return {name: work.rows(name) for name in names}, prints, True
+        files: dict[str, Path] = {}
+        if isinstance(source, DatasetSource) and data_dir is not None:
+            files = dataset_files(source, data_dir, scale=scale, seed=seed)
+        elif isinstance(source, FilesSource):
+            files = {n: p for n, p in source_files(source).items() if p.suffix == ".parquet"}
+        for name, path in files.items():
+            made[name] = work.add_files(name, [path], fingerprint=prints[name])
+        if len(made) == len(names):
+            return made, prints, False
+    frames = read_source(source, scale=scale, seed=seed, data_dir=data_dir)
+    for name in list(frames):
+        frame = frames.pop(name)  # one table in memory at a time
+        if name not in made:
+            made[name] = work.add_frame(name, frame, fingerprint=prints.get(name))
+            prints[name] = work.fingerprint_of(name) or ""
+        del frame
+    return made, prints, False

@@ -118,3 +118,27 @@ def test_memory_limit_is_checked(monkeypatch):
     assert check_memory_limit(None) == "1GB"
     with pytest.raises(InvalidValueError, match="Memory limit 'a lot'"):
         check_memory_limit("a lot")
+
+
+def test_a_file_target_loads_work_tables_one_at_a_time(tmp_path, monkeypatch):
+    from pipelinekit.pipeline.targets import open_target
+
+    work = Workspace(tmp_path / "work.duckdb")
+    work.add_frame("orders", ORDERS, fingerprint="raw")
+    work.add_query("paid", "SELECT * FROM orders WHERE status = 'paid'", fingerprint="p")
+    work.close()
+    tables = {name: WorkTable(tmp_path / "work.duckdb", name) for name in ("orders", "paid")}
+    read: list[str] = []
+    to_pandas = WorkTable.to_pandas
+
+    def counted(self):
+        read.append(self.name)
+        return to_pandas(self)
+
+    monkeypatch.setattr(WorkTable, "to_pandas", counted)
+    target = open_target(f"parquet:///{tmp_path / 'out'}")
+    assert [r.rows_written for r in target.load(tables)] == [4, 3]
+    assert read == ["orders", "paid"]  # read when loaded, each once
+    loaded = target.read("orders")
+    assert loaded["status"].tolist() == ["paid", "new", "paid", "paid"]
+    assert loaded["amount"].tolist() == ORDERS["amount"].tolist()

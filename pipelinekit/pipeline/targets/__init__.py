@@ -65,7 +65,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol, Self, TypeAlias, get_args, runtime_checkable
+from typing import Literal, Protocol, Self, TypeAlias, get_args, runtime_checkable
 from urllib.parse import parse_qs
 
 import pandas as pd
@@ -95,6 +95,7 @@ __all__ = [
     "newer_rows",
     "open_target",
     "prepare_load",
+    "read_frame",
     "unknown_table",
 ]
 
@@ -340,7 +341,7 @@ def prepare_load(
     keys: Mapping[str, Sequence[str] | str],
     watermark: Mapping[str, str],
     work_tables: bool = False,
-) -> tuple[dict[str, Any], dict[str, list[str]]]:
+) -> tuple[dict[str, TableData], dict[str, list[str]]]:
     """Check a load request and give the frames to write and the keys of each table.
 
     Every target calls this first, so a bad request fails before anything is written
@@ -374,7 +375,7 @@ def prepare_load(
         raise UnknownNameError.for_name(
             mode, LOAD_MODES, kind="load mode", hint="merge upserts on keys=..."
         )
-    frames: dict[str, pd.DataFrame] = {}
+    frames: dict[str, TableData] = {}
     table_keys: dict[str, list[str]] = {}
     for name, frame in tables.items():
         _check_name(name, "table")
@@ -424,6 +425,18 @@ def prepare_load(
             frames[name] = plain_columns(frame)
         table_keys[name] = columns
     return frames, table_keys
+
+
+def read_frame(table: TableData) -> pd.DataFrame:
+    """``table`` as a DataFrame: a :class:`WorkTable` is read now, so a target that loads
+    table by table holds one table in memory at a time.
+
+    Examples
+    --------
+    >>> read_frame(pd.DataFrame({"id": [1]}))["id"].tolist()
+    [1]
+    """
+    return table.to_pandas() if isinstance(table, WorkTable) else table
 
 
 def unknown_table(table: str, known: Sequence[str], target: str) -> UnknownNameError:

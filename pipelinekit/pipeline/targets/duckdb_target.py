@@ -207,7 +207,7 @@ class DuckDBTarget(TargetBase):
     def _load(
         self,
         con: duckdb.DuckDBPyConnection,
-        frames: dict[str, pd.DataFrame],
+        frames: dict[str, TableData],
         table_keys: dict[str, list[str]],
         mode: str,
         watermark: Mapping[str, str],

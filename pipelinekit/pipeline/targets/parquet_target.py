@@ -61,6 +61,7 @@ from pipelinekit.pipeline.targets import (
     merge_frames,
     newer_rows,
     prepare_load,
+    read_frame,
     unknown_table,
 )
 
@@ -103,7 +104,9 @@ class ParquetTarget(TargetBase):
         TargetError
             When a table cannot be written; every previous file is intact.
         """
-        frames, table_keys = prepare_load(tables, mode=mode, keys=keys, watermark=watermark)
+        frames, table_keys = prepare_load(
+            tables, mode=mode, keys=keys, watermark=watermark, work_tables=True
+        )
         if not frames:
             return []
         try:
@@ -124,8 +127,8 @@ class ParquetTarget(TargetBase):
                 if mode == "append" and run_id is not None and _appended(manifest, name, run_id):
                     results.append(LoadResult(name, mode, len(frame), 0, 0.0))
                     continue
-                table, written = self._new_content(
-                    name, frame, mode, table_keys[name], watermark.get(name)
+                table, written = self._new_content(  # one table read at a time
+                    name, read_frame(frame), mode, table_keys[name], watermark.get(name)
                 )
                 _write(table, staging / f"{name}.parquet")
                 staged.append(name)

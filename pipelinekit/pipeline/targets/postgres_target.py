@@ -81,6 +81,7 @@ from pipelinekit.pipeline.targets import (
     _check_name,
     check_columns_match,
     prepare_load,
+    read_frame,
     unknown_table,
 )
 
@@ -270,12 +271,15 @@ class PostgresTarget(TargetBase):
         TargetError
             When a table cannot be loaded; nothing was changed.
         """
-        frames, table_keys = prepare_load(tables, mode=mode, keys=keys, watermark=watermark)
+        frames, table_keys = prepare_load(
+            tables, mode=mode, keys=keys, watermark=watermark, work_tables=True
+        )
         if not frames:
             return []
         for frame in frames.values():  # unsupported columns fail before the server is asked
-            for column in frame.columns:
-                postgres_type(frame[column])
+            if isinstance(frame, pd.DataFrame):  # (a run's table: when it is read)
+                for column in frame.columns:
+                    postgres_type(frame[column])
         self._loading = None
         try:
             raw = self._engine.raw_connection()
@@ -343,7 +347,7 @@ class PostgresTarget(TargetBase):
     def _load(
         self,
         cursor: Any,
-        frames: dict[str, pd.DataFrame],
+        frames: dict[str, TableData],
         table_keys: dict[str, list[str]],
         mode: str,
         watermark: Mapping[str, str],
@@ -377,12 +381,14 @@ class PostgresTarget(TargetBase):
                     results[name] = LoadResult(name, mode, len(frame), 0, 0.0)
                     continue
             existing = self._columns(cursor, name)
+            data = read_frame(frame)  # a run's table is read now: one in memory at a time
             if existing is not None and mode != "replace":
-                check_columns_match(name, list(existing), list(frame.columns), self.url)
+                check_columns_match(name, list(existing), list(data.columns), self.url)
                 cursor.execute(f"CREATE TABLE {stage}.{_q(name)} (LIKE {schema}.{_q(name)})")
             else:
-                cursor.execute(create_table_sql(name, frame, schema=stage_name))
-            _copy(cursor, f"{stage}.{_q(name)}", _arrow(frame, existing))
+                cursor.execute(create_table_sql(name, data, schema=stage_name))
+            _copy(cursor, f"{stage}.{_q(name)}", _arrow(data, existing))
+            del data
             staged[name] = (time.perf_counter() - started, existing is not None)
         for name, (seconds, exists) in staged.items():  # 2. swap or merge them
             self._loading = name

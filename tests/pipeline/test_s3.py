@@ -7,6 +7,7 @@ import decimal
 import os
 import socket
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -523,3 +524,23 @@ def test_repr_shows_no_secrets(s3_url: str) -> None:
     target = S3Target(s3_url)
     assert repr(target) == f"S3Target('{s3_url}')"
     assert os.environ["AWS_SECRET_ACCESS_KEY"] not in repr(target) + repr(s3_settings())
+
+
+def test_a_pipeline_run_loads_its_tables_into_s3(s3_url: str, place: Path) -> None:
+    from pipelinekit.pipeline import run
+
+    result = run(
+        place / "tiny_shop.yml",
+        target=s3_url,
+        runs_dir=place / "runs",
+        metadata=place / "meta.duckdb",
+        data_dir=place / "data",
+        progress=False,
+    )
+    assert result.ok, result.error
+    target = open_target(s3_url)
+    assert target.tables() == ["customer_flags", "customer_orders", "orders_numbered"]
+    numbered = target.read("orders_numbered")
+    assert len(numbered) == 475 and numbered["order_number"].min() == 1
+    flags = target.read("customer_flags")
+    assert flags["regular"].tolist() == (flags["orders"] >= 2).tolist()

@@ -16,14 +16,15 @@ writes each load as a new *version* and then flips one small pointer object::
 
 ``load()`` works in four steps:
 
-1. **Compute.** Check the request (:func:`~pipelinekit.pipeline.targets.prepare_load`,
-   shared by every target), then apply the load mode in pandas to the current version
-   of each table: ``replace`` keeps the new frame; ``append`` adds its rows; ``merge``
-   replaces rows whose ``keys`` match and adds the others (an upsert); ``incremental``
-   adds only rows whose ``watermark`` column is greater than the current maximum
-   (merging them when ``keys`` are given too).
-2. **Stage.** Write every result to ``_staging/<run_id>/<table>.parquet``. A frame that
-   cannot be written fails here, before anything a reader can see has changed.
+1. **Compute**, table by table (one in memory at a time). Check the request
+   (:func:`~pipelinekit.pipeline.targets.prepare_load`, shared by every target), then
+   apply the load mode in pandas to the current version of the table: ``replace`` keeps
+   the new frame; ``append`` adds its rows; ``merge`` replaces rows whose ``keys`` match
+   and adds the others (an upsert); ``incremental`` adds only rows whose ``watermark``
+   column is greater than the current maximum (merging them when ``keys`` are given too).
+2. **Stage** the result at once to ``_staging/<run_id>/<table>.parquet``. A table that
+   cannot be combined or written fails here, before anything a reader can see has
+   changed (the staging objects are deleted).
 3. **Publish.** Copy the staged objects to ``_versions/<version>/`` (a server-side
    copy), then PUT the new manifest, naming the new version of each loaded table and the
    unchanged version of every other table. **The manifest is written last**: until that
@@ -90,6 +91,7 @@ from pipelinekit.pipeline.targets import (
     merge_frames,
     newer_rows,
     prepare_load,
+    read_frame,
 )
 
 __all__ = ["S3Target"]
@@ -192,36 +194,36 @@ class S3Target(TargetBase):
         S3Error
             Storage failed; the previous tables are still current.
         """
-        frames, table_keys = prepare_load(tables, mode=mode, keys=keys, watermark=watermark)
+        frames, table_keys = prepare_load(
+            tables, mode=mode, keys=keys, watermark=watermark, work_tables=True
+        )
         run = _check_run_id(run_id or uuid.uuid4().hex[:12])
         previous = read_manifest(self.filesystem, self.location)
         log = list(previous.loads) if previous else []
         results: dict[str, LoadResult] = {}
-        combined: dict[str, pd.DataFrame] = {}
-        for table, frame in frames.items():
-            started = time.perf_counter()
-            if mode == "append" and run_id and _appended(log, run_id, table):
-                written = 0  # this run appended the table already: a rerun adds nothing
-            else:
-                before = self._previous(previous, table) if mode != "replace" else None
-                combined[table], written = self._combine(
-                    before, frame, table, mode, table_keys[table], watermark.get(table)
-                )
-            seconds = time.perf_counter() - started
-            results[table] = LoadResult(table, mode, len(frame), written, seconds)
-
+        staged: dict[str, int] = {}  # table -> rows of its new version
         version = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{run}"
         staging = self.location.path(STAGING, run)
         published: list[str] = []
         try:
             self._delete(staging)  # leftovers of an earlier attempt with this run_id
-            for table, result in combined.items():
+            for table, frame in frames.items():  # 1. compute and 2. stage, table by table
                 started = time.perf_counter()
-                path = f"{staging}/{table}{PARQUET_SUFFIX}"
-                with s3_errors(self.filesystem, self.location, f"staging table '{table}'"):
-                    write_parquet_object(result, self.filesystem, path)
-                results[table].seconds += time.perf_counter() - started
-            for table in combined:
+                written = 0  # append, and this run appended the table already: add nothing
+                if not (mode == "append" and run_id and _appended(log, run_id, table)):
+                    before = self._previous(previous, table) if mode != "replace" else None
+                    frame_now = read_frame(frame)
+                    content, written = self._combine(
+                        before, frame_now, table, mode, table_keys[table], watermark.get(table)
+                    )
+                    path = f"{staging}/{table}{PARQUET_SUFFIX}"
+                    with s3_errors(self.filesystem, self.location, f"staging table '{table}'"):
+                        write_parquet_object(content, self.filesystem, path)
+                    staged[table] = len(content)
+                    del before, content, frame_now
+                seconds = time.perf_counter() - started
+                results[table] = LoadResult(table, mode, len(frame), written, seconds)
+            for table in staged:  # 3. publish
                 started = time.perf_counter()
                 target = self.location.path(Manifest.object_key(table, version))
                 with s3_errors(self.filesystem, self.location, f"publishing table '{table}'"):
@@ -230,8 +232,8 @@ class S3Target(TargetBase):
                 results[table].seconds += time.perf_counter() - started
             versions = dict(previous.versions) if previous else {}
             rows = dict(previous.rows) if previous else {}
-            for table, result in combined.items():
-                versions[table], rows[table] = version, len(result)
+            for table, count in staged.items():
+                versions[table], rows[table] = version, count
             log += [
                 {"run_id": run, "table": r.table, "mode": mode, "rows_written": r.rows_written}
                 for r in results.values()

@@ -8,6 +8,9 @@
      column   family  null_share  min  max
 0  order_id  integer         0.0    1    2
 1    amount    float         0.5  9.5  9.5
+
+``shop.save()`` keeps the catalog in the metadata database, beside the lineage and the
+quality history; ``catalog.load()`` brings it back in a later session.
 """
 
 from pipelinekit.catalog.card import CatalogCard
@@ -15,6 +18,7 @@ from pipelinekit.catalog.catalog import Catalog
 from pipelinekit.catalog.extract import TableMetadata, extract_duckdb, extract_frame
 from pipelinekit.catalog.extract_database import DatabaseUnreachableError, extract_database
 from pipelinekit.catalog.families import FAMILIES, type_family
+from pipelinekit.catalog.store import load, save
 
 __all__ = [
     "FAMILIES",
@@ -25,5 +29,7 @@ __all__ = [
     "extract_database",
     "extract_duckdb",
     "extract_frame",
+    "load",
+    "save",
     "type_family",
 ]

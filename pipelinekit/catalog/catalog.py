@@ -31,7 +31,9 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -329,6 +331,26 @@ class Catalog:
     def metadata(self, name: str) -> TableMetadata:
         """What was extracted from the data of table ``name``."""
         return self._entry(name).metadata
+
+    def docs(self, name: str) -> dict[str, Any] | None:
+        """What people wrote about table ``name`` (None when nothing was)."""
+        docs = self._entry(name).docs
+        return None if docs is None else dict(docs)
+
+    def restore(
+        self, name: str, metadata: TableMetadata, docs: Mapping[str, Any] | None = None
+    ) -> None:
+        """Put back a table whose metadata was read before (:func:`pipelinekit.catalog.load`
+        uses it), without reading the data again."""
+        if docs is not None:
+            check_docs(docs, table=f"table '{name}'")
+        self._entries[name] = _Entry(metadata, dict(docs) if docs is not None else None)
+
+    def save(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Keep the catalog in the metadata database (:func:`pipelinekit.catalog.save`)."""
+        from pipelinekit.catalog.store import save
+
+        return save(self, path)
 
     def tables(self) -> pd.DataFrame:
         """One row per table, in the order they were registered.

@@ -48,6 +48,7 @@ __all__ = [
     "extract_frame",
     "profile_query",
     "quote",
+    "scannable",
     "unknown_table",
 ]
 
@@ -103,6 +104,34 @@ class TableMetadata:
         return self.columns["column"].tolist()
 
 
+def scannable(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as DuckDB scans it: column labels as text, a default index.
+
+    Raises
+    ------
+    InvalidValueError
+        Two columns with the same name (DuckDB could not tell them apart).
+
+    Examples
+    --------
+    >>> scannable(pd.DataFrame({1: [5]}, index=[9])).columns.tolist()
+    ['1']
+    >>> scannable(pd.DataFrame([[1, 2]], columns=["a", "a"]))
+    Traceback (most recent call last):
+    ...
+    pipelinekit.errors.InvalidValueError: The frame has more than one column named 'a'; ...
+    """
+    names = [str(label) for label in frame.columns]
+    doubled = sorted({name for name in names if names.count(name) > 1})
+    if doubled:
+        raise InvalidValueError(
+            f"The frame has more than one column named {', '.join(map(repr, doubled))}",
+            "unique column names",
+            "rename them, e.g. frame.columns = [...]",
+        )
+    return frame.set_axis(names, axis=1).reset_index(drop=True)
+
+
 def extract_frame(frame: pd.DataFrame, *, source: str = "pandas DataFrame") -> TableMetadata:
     """Metadata of a pandas DataFrame (its index is not a column and is left out).
 
@@ -122,15 +151,7 @@ def extract_frame(frame: pd.DataFrame, *, source: str = "pandas DataFrame") -> T
             "a pandas DataFrame",
             "a Series becomes a table with .to_frame()",
         )
-    names = [str(label) for label in frame.columns]
-    doubled = sorted({name for name in names if names.count(name) > 1})
-    if doubled:
-        raise InvalidValueError(
-            f"The frame has more than one column named {', '.join(map(repr, doubled))}",
-            "unique column names",
-            "rename them, e.g. frame.columns = [...]",
-        )
-    scanned = frame.set_axis(names, axis=1).reset_index(drop=True)
+    scanned = scannable(frame)
     with duckdb.connect() as connection:
         connection.register("frame", scanned)
         found = connection.execute("DESCRIBE frame").fetchall()

@@ -195,11 +195,12 @@ def run(
             if isinstance(source, DatasetSource):
                 resolve_size(source.dataset, scale)  # an unknown scale fails before any work
     check_memory_limit(memory_limit)
-    mark_abandoned(runs_dir)
     resume_from = None
-    if resume:
+    if resume:  # (resumable_run records killed runs as failed first)
         chosen = resume if isinstance(resume, str) else None
         resume_from = resumable_run(runs_dir, pipeline.name, chosen)
+    else:
+        mark_abandoned(runs_dir)
     runner = _Runner(
         pipeline,
         checked,
@@ -599,11 +600,14 @@ class _Runner:
         DuckDB; the others read one table at a time)."""
         database = self.workspace.path
         self.close_workspace_file()
+        made: dict[str, WorkTable] = {}  # each table's columns and rows read once
         for spec, target in opened:
             names = list(spec.tables) if spec.tables is not None else self.pipeline.outputs()
-            tables = {name: WorkTable(database, name) for name in names}
+            for name in names:
+                if name not in made:
+                    made[name] = WorkTable(database, name)
             results = target.load(
-                tables,
+                {name: made[name] for name in names},
                 mode=spec.mode,
                 keys={k: list(v) for k, v in spec.keys.items()},
                 watermark=dict(spec.watermark),

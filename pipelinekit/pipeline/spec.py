@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pipelinekit.errors import PipelinekitError
 from pipelinekit.quality.rule import Rule
+from pipelinekit.yaml_lines import FileLineError
 
 __all__ = [
     "DEFAULT_TARGET",
@@ -50,7 +50,7 @@ OnFail = Literal["fail", "warn"]
 DEFAULT_TARGET = "duckdb:///warehouse.duckdb"
 
 
-class PipelineFileError(PipelinekitError, ValueError):
+class PipelineFileError(FileLineError, ValueError):
     """A pipeline file that cannot be read or would not run, naming the file and line.
 
     ``problems`` holds every problem validation found (this one first).
@@ -64,11 +64,8 @@ class PipelineFileError(PipelinekitError, ValueError):
         expected: str | None = None,
         hint: str | None = None,
     ):
-        self.source = source
-        self.line = line
+        super().__init__(source, line, found, expected, hint)
         self.problems: list[PipelineFileError] = [self]
-        where = f"{source}, line {line}" if line is not None else source
-        super().__init__(f"{where}: {found}", expected, hint)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -56,6 +56,7 @@ from pipelinekit.pipeline.spec import (
     TargetSpec,
 )
 from pipelinekit.quality.rule import Rule
+from pipelinekit.yaml_lines import NodeReader, compose, line
 
 __all__ = ["BUILTIN_FOLDER", "builtin_pipelines", "load_pipeline", "resolve_pipeline"]
 
@@ -131,18 +132,13 @@ def load_pipeline(path_or_text: str | os.PathLike[str]) -> Pipeline:
         nearest name), a value of the wrong type, a missing key, an unreadable file.
     """
     text, source, folder = _read(path_or_text)
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = None if mark is None else mark.line + 1
-        raise PipelineFileError(
-            source,
-            line,
-            f"not valid YAML ({error.problem})",
-            "YAML as in the pipeline format",
-            "check the indentation and the quotes around text with ': ' or '#'",
-        ) from None
+    root = compose(
+        text,
+        source,
+        PipelineFileError,
+        "YAML as in the pipeline format",
+        "check the indentation and the quotes around text with ': ' or '#'",
+    )
     return _Reader(source, folder).pipeline(root)
 
 
@@ -163,19 +159,16 @@ def _read(path_or_text: str | os.PathLike[str]) -> tuple[str, str, Path]:
     return text, "<text>", Path.cwd()
 
 
-class _Reader:
+class _Reader(NodeReader):
     """Turns composed YAML nodes into the dataclasses of :mod:`.spec`, with their lines."""
 
+    error_class = PipelineFileError
+
     def __init__(self, source: str, folder: Path):
-        self.source = source
+        super().__init__(source)
         self.folder = folder
-        self.loader = yaml.SafeLoader("")
 
     # ------------------------------------------------------------------ helpers
-    def error(
-        self, node: yaml.Node, found: str, expected: str | None = None, hint: str | None = None
-    ) -> PipelineFileError:
-        return PipelineFileError(self.source, line(node), found, expected, hint)
 
     def mapping(
         self, node: yaml.Node, allowed: Iterable[str], what: str
@@ -206,9 +199,6 @@ class _Reader:
         if not isinstance(node, yaml.ScalarNode):
             raise self.error(node, f"a key that is {_kind(node)}", "a name")
         return str(self.value(node))
-
-    def value(self, node: yaml.Node) -> Any:
-        return self.loader.construct_object(node, deep=True)
 
     def text(self, node: yaml.Node, what: str) -> str:
         value = self.value(node) if isinstance(node, yaml.ScalarNode) else None
@@ -599,11 +589,6 @@ class _Reader:
         if not isinstance(node, yaml.MappingNode):
             raise self.error(node, f"{what} is {_kind(node)}", "a mapping {TABLE: ...}")
         return [(self.table_name(k, "a table"), v) for k, v in node.value]
-
-
-def line(node: yaml.Node) -> int:
-    """The (1-based) line a node starts on."""
-    return int(node.start_mark.line) + 1
 
 
 def _items(node: yaml.Node) -> list[yaml.Node]:

@@ -39,7 +39,7 @@ import duckdb
 import pandas as pd
 import sqlalchemy as sa
 
-from pipelinekit.catalog.extract import duckdb_columns, unknown_table
+from pipelinekit.catalog.extract import duckdb_columns, scannable, unknown_table
 from pipelinekit.catalog.extract_database import connect
 from pipelinekit.catalog.families import sqlalchemy_family, type_family
 from pipelinekit.errors import InvalidValueError, PipelinekitError
@@ -198,15 +198,8 @@ def _describe(connection: duckdb.DuckDBPyConnection, relation: str) -> list[tupl
 
 @contextmanager
 def _frame(frame: pd.DataFrame, *, name: str | None) -> Iterator[Source]:
-    names = [str(label) for label in frame.columns]
-    doubled = sorted({n for n in names if names.count(n) > 1})
-    if doubled:
-        raise InvalidValueError(
-            f"The frame has more than one column named {', '.join(map(repr, doubled))}",
-            "unique column names",
-            "rename them, e.g. frame.columns = [...]",
-        )
-    scanned = frame.set_axis(names, axis=1).reset_index(drop=True)
+    scanned = scannable(frame)
+    names = list(scanned.columns)
     with _connect() as connection:
         columns = []
         if names:

@@ -66,6 +66,7 @@ from pipelinekit.errors import (
     nearest,
 )
 from pipelinekit.quality.rule import KINDS, Rule
+from pipelinekit.yaml_lines import FileLineError, NodeReader, compose
 
 __all__ = ["RulesFileError", "dump_rules", "load_rules", "save_rules"]
 
@@ -74,21 +75,8 @@ RULE_FIELDS = ("kind", "table", "column", "columns", "name", "severity", "descri
 _SECTIONS = ("rules", "tables")
 
 
-class RulesFileError(PipelinekitError, ValueError):
+class RulesFileError(FileLineError, ValueError):
     """A rules file (or text) that cannot be read, with the line of the problem."""
-
-    def __init__(
-        self,
-        source: str,
-        line: int | None,
-        found: str,
-        expected: str | None = None,
-        hint: str | None = None,
-    ):
-        self.source = source
-        self.line = line
-        where = f"{source}, line {line}" if line is not None else source
-        super().__init__(f"{where}: {found}", expected, hint)
 
 
 def load_rules(path_or_text: str | os.PathLike[str]) -> list[Rule]:
@@ -112,14 +100,7 @@ def load_rules(path_or_text: str | os.PathLike[str]) -> list[Rule]:
         kind, a missing parameter, a bad value.
     """
     text, source = _read(path_or_text)
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = None if mark is None else mark.line + 1
-        raise RulesFileError(
-            source, line, f"not valid YAML ({error.problem})", "YAML as in the rules format"
-        ) from None
+    root = compose(text, source, RulesFileError, "YAML as in the rules format")
     if root is None:
         return []
     reader = _Reader(source)
@@ -203,29 +184,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class _Reader:
+class _Reader(NodeReader):
     """Turns composed YAML nodes into rules, keeping each node's line for errors."""
 
-    def __init__(self, source: str):
-        self.source = source
-        self.loader = yaml.SafeLoader("")
-
-    def error(
-        self, node: yaml.Node, found: str, expected: str | None = None, hint: str | None = None
-    ) -> RulesFileError:
-        return RulesFileError(self.source, node.start_mark.line + 1, found, expected, hint)
+    error_class = RulesFileError
 
     def unknown(
         self, node: yaml.Node, name: Any, options: Iterable[str], what: str, of: str = ""
-    ) -> RulesFileError:
+    ) -> FileLineError:
         options = list(options)
         close = nearest(str(name), options)
         hint = f"did you mean {format_list(close)}?" if close else None
         found = f"unknown {what} '{name}'{of}"
         return self.error(node, found, f"one of {format_list(options, most=12)}", hint)
-
-    def value(self, node: yaml.Node) -> Any:
-        return self.loader.construct_object(node, deep=True)
 
     def scalar(self, node: yaml.Node) -> Any:
         if not isinstance(node, yaml.ScalarNode):
@@ -286,7 +257,7 @@ class _Reader:
 
     def _placed(
         self, error: PipelinekitError, node: yaml.Node, lines: dict[str, yaml.Node], kind: str
-    ) -> RulesFileError:
+    ) -> FileLineError:
         """The error of ``Rule(...)`` at the line of the field it names, if it names one."""
         at = node
         for name, key in lines.items():

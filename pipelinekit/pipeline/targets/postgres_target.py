@@ -239,11 +239,7 @@ class PostgresTarget(TargetBase):
                 "pip install 'pipelinekit[postgres]'",
             ) from error
         except sa.exc.DBAPIError as error:
-            raise TargetError(
-                f"Cannot reach PostgreSQL at {self.url} ({self._reason(error)})",
-                "a running server that accepts this address and its credentials",
-                "start the server, or check host, port, user and password in the URL",
-            ) from error
+            raise self._unreachable(error) from error
         chosen = schema or url_schema or current or "public"
         self.schema = _check_name(chosen, "schema") if chosen != "public" else chosen
         self._loading: str | None = None
@@ -329,16 +325,19 @@ class PostgresTarget(TargetBase):
         """Close the connection pool."""
         self._engine.dispose()
 
+    def _unreachable(self, error: Exception) -> TargetError:
+        return TargetError(
+            f"Cannot reach PostgreSQL at {self.url} ({self._reason(error)})",
+            "a running server that accepts this address and its credentials",
+            "start the server, or check host, port, user and password in the URL",
+        )
+
     @contextmanager
     def _connect(self) -> Iterator[sa.Connection]:
         try:
             connection = self._engine.connect()
         except sa.exc.DBAPIError as error:
-            raise TargetError(
-                f"Cannot reach PostgreSQL at {self.url} ({self._reason(error)})",
-                "a running server that accepts this address and its credentials",
-                "start the server, or check host, port, user and password in the URL",
-            ) from error
+            raise self._unreachable(error) from error
         with connection:
             yield connection
 
